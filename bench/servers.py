@@ -1,0 +1,249 @@
+"""Start, watch and stop the servers under test: Dockyard, the reference registry and nginx.
+
+Each server runs in its own session (process group) with its state in a fresh temporary directory, so
+stopping it kills exactly what the harness started and nothing else. Server CPU time is read from /proc
+for the whole process tree, so multi-process servers (granian workers, nginx workers) are counted whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.rawhttp import Connection, HttpError
+
+READY_TIMEOUT = 30.0
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+class Unavailable(RuntimeError):
+    """A server could not be started; the message says why (shown in the report instead of figures)."""
+
+
+@dataclasses.dataclass
+class Server:
+    """A running server: what it is called in the report, where it listens, and its process."""
+
+    key: str
+    label: str
+    host: str
+    port: int
+    proc: subprocess.Popen[bytes]
+    workdir: Path
+
+    def connection(self) -> Connection:
+        """A fresh keep-alive connection to the server."""
+        return Connection(self.host, self.port)
+
+    def url(self, path: str) -> str:
+        """Absolute http:// URL of `path` on this server."""
+        return f"http://{self.host}:{self.port}{path}"
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time used so far by the server's live process tree."""
+        return sum(_proc_cpu(pid) for pid in _tree(self.proc.pid))
+
+    def stop(self) -> None:
+        """Terminate the server's process group, killing it if it does not stop within 10 s."""
+        if self.proc.poll() is not None:
+            return
+        _signal_group(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            _signal_group(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def dockyard_command() -> Path:
+    """The `dockyard` script next to the running interpreter (the project's venv)."""
+    return Path(sys.executable).parent / "dockyard"
+
+
+def start_dockyard(workdir: Path, extra_args: str = "") -> Server:
+    """`dockyard serve` on a free port with a fresh data directory; raises Unavailable if it cannot run."""
+    exe = dockyard_command()
+    if not exe.exists():
+        raise Unavailable(f"{exe} does not exist (is the package installed in the venv?)")
+    port = free_port()
+    data = workdir / "data"
+    data.mkdir()
+    argv = [str(exe), "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data)]
+    argv += shlex.split(extra_args)
+    # Same footing as the reference (log level error, no access log); ignored if unknown.
+    env = dict(os.environ, DOCKYARD_LOG_LEVEL="error")
+    return _launch("dockyard", "Dockyard", argv, port, workdir, env)
+
+
+def start_reference(workdir: Path) -> Server:
+    """CNCF distribution 2.8 (`docker-registry`) with filesystem storage in `workdir`."""
+    port = free_port()
+    config = workdir / "config.yml"
+    config.write_text(_reference_config(workdir / "storage", port))
+    argv = ["/usr/bin/docker-registry", "serve", str(config)]
+    return _launch("reference", "Reference (distribution 2.8)", argv, port, workdir)
+
+
+def _reference_config(root: Path, port: int) -> str:
+    # blobdescriptor cache and disabled access log: the upstream example config's defaults, i.e. the
+    # reference as it is usually deployed; the access log would otherwise be written per request.
+    return f"""version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: {root}
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+http:
+  addr: 127.0.0.1:{port}
+"""
+
+
+def start_nginx(workdir: Path, static_root: Path) -> Server:
+    """nginx with sendfile serving `static_root` (a static copy of the seed image) on a free port."""
+    port = free_port()
+    for sub in ("logs", "tmp"):
+        (workdir / sub).mkdir()
+    config = workdir / "nginx.conf"
+    config.write_text(_nginx_config(workdir, static_root, port))
+    argv = ["nginx", "-e", str(workdir / "logs" / "error.log"), "-c", str(config), "-p", str(workdir)]
+    return _launch("nginx", "nginx (sendfile)", argv, port, workdir)
+
+
+def _nginx_config(prefix: Path, root: Path, port: int) -> str:
+    temps = "\n".join(
+        f"    {kind}_temp_path {prefix}/tmp/{kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return f"""worker_processes auto;
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/logs/error.log error;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 10000000;
+{temps}
+    types {{ }}
+    default_type application/octet-stream;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location = /v2/ {{ default_type application/json; return 200 "{{}}"; }}
+        location /v2/bench/app/manifests/ {{
+            default_type application/vnd.oci.image.manifest.v1+json;
+        }}
+    }}
+}}
+"""
+
+
+def _launch(
+    key: str, label: str, argv: list[str], port: int, workdir: Path, env: dict[str, str] | None = None
+) -> Server:
+    log = (workdir / "server.log").open("wb")
+    try:
+        proc = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, env=env, cwd=workdir,
+        )
+    except OSError as exc:
+        raise Unavailable(f"cannot run {argv[0]}: {exc}") from exc
+    finally:
+        log.close()
+    server = Server(key, label, "127.0.0.1", port, proc, workdir)
+    try:
+        _wait_ready(server)
+    except Unavailable:
+        server.stop()
+        raise
+    return server
+
+
+def _wait_ready(server: Server) -> None:
+    """Poll GET /v2/ until it answers 200; fail early if the process exits."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise Unavailable(f"exited with {server.proc.returncode}: {_log_tail(server)}")
+        try:
+            with server.connection() as conn:
+                status = conn.request("GET", "/v2/").status
+            if status == 200:
+                return
+            last = f"GET /v2/ answered {status}"
+        except (OSError, HttpError) as exc:
+            last = str(exc)
+        time.sleep(0.1)
+    raise Unavailable(f"not ready after {READY_TIMEOUT:.0f} s ({last}): {_log_tail(server)}")
+
+
+def _log_tail(server: Server, lines: int = 5) -> str:
+    try:
+        text = (server.workdir / "server.log").read_text(errors="replace").strip()
+    except OSError:
+        return ""
+    return " | ".join(text.splitlines()[-lines:])
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and all its live descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _read_stat(int(entry))
+            if stat is not None:
+                children.setdefault(int(stat[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _read_stat(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat after the command name (index 0 = state, 1 = ppid, ...)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rfind(")") + 2 :].split()
+
+
+def _proc_cpu(pid: int) -> float:
+    stat = _read_stat(pid)
+    if stat is None:
+        return 0.0
+    # utime and stime are fields 14 and 15 of stat(5), i.e. 11 and 12 after the command name.
+    return (int(stat[11]) + int(stat[12])) / _CLK_TCK

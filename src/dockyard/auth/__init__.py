@@ -1,0 +1,1 @@
+"""Authentication at the edge: the access-controller seam every handler asks, and its controllers."""

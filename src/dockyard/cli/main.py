@@ -1,0 +1,85 @@
+"""`dockyard`: serve the registry and maintain its storage. Verbs follow `az acr` where one exists."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dockyard.settings import Settings, SettingsError, load_settings, setting_help
+
+
+def _settings(config: Path | None, **flags: Any) -> Settings:
+    try:
+        return load_settings(flags, os.environ, config)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+_config_option = click.option(
+    "--config", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    help="Settings file (TOML). Default: $DOCKYARD_CONFIG, else ./dockyard.toml if present.",
+)
+_data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path), help=setting_help("data_dir"))
+
+
+@click.group(
+    epilog="Settings come from dockyard.toml, then DOCKYARD_<NAME> environment variables, then flags."
+)
+@click.version_option(package_name="dockyard")
+def main() -> None:
+    """Dockyard: a self-hosted OCI registry with ACR-style sign-in."""
+
+
+@main.command()
+@_config_option
+@click.option("--listen", help=setting_help("listen"))
+@_data_dir_option
+@click.option("--login-server", help=setting_help("login_server"))
+@click.option("--tls-cert", type=click.Path(path_type=Path, dir_okay=False), help=setting_help("tls_cert"))
+@click.option("--tls-key", type=click.Path(path_type=Path, dir_okay=False), help=setting_help("tls_key"))
+@click.option("--blob-store-url", help=setting_help("blob_store_url"))
+@click.option("--metadata-url", help=setting_help("metadata_url"))
+@click.option("--upload-expiry-seconds", type=int, help=setting_help("upload_expiry_seconds"))
+@click.option("--workers", type=int, help=setting_help("workers"))
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), help=setting_help("log_level"))
+def serve(config: Path | None, **flags: Any) -> None:
+    """Run the registry server."""
+    from dockyard.server import serve as run_server
+
+    run_server(_settings(config, **flags))
+
+
+@main.command()
+@_config_option
+@_data_dir_option
+@click.option("--blob-store-url", help=setting_help("blob_store_url"))
+@click.option("--metadata-url", help=setting_help("metadata_url"))
+@click.option("--gc-grace-seconds", type=int, help=setting_help("gc_grace_seconds"))
+@click.option("--dry-run", is_flag=True, help="Report what would be removed; remove nothing.")
+@click.option("--untagged", is_flag=True, help="Also remove manifests that no tag, index or subject keeps.")
+def gc(config: Path | None, dry_run: bool, untagged: bool, **flags: Any) -> None:
+    """Remove blobs no manifest references (never one younger than the grace period)."""
+    from dockyard.app import open_registry, prepare
+    from dockyard.content.gc import collect_garbage
+
+    settings = _settings(config, **flags)
+    prepare(settings)
+    registry = open_registry(settings)
+    try:
+        report = collect_garbage(registry, settings.gc_grace_seconds, untagged, dry_run)
+    finally:
+        registry.metadata.close()
+    verb = "would remove" if dry_run else "removed"
+    for name, digest in report.manifests:
+        click.echo(f"{verb} manifest {name}@{digest}")
+    for digest in report.blobs:
+        click.echo(f"{verb} blob {digest}")
+    click.echo(
+        f"{verb} {len(report.manifests)} manifests, {len(report.blobs)} blobs "
+        f"({report.bytes_freed} bytes); expired {report.uploads_expired} upload sessions"
+    )
+    sys.stdout.flush()

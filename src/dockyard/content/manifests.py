@@ -1,0 +1,127 @@
+"""Manifest use cases: put, get, delete, untag; tag lists, the catalog and referrers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dockyard.content.digests import Digest, digest_of, is_digest, parse_digest
+from dockyard.content.errors import (
+    DigestInvalid,
+    ManifestBlobUnknown,
+    ManifestTooLarge,
+    ManifestUnknown,
+    NameUnknown,
+    PaginationInvalid,
+)
+from dockyard.content.manifest_format import (
+    MAX_MANIFEST_BYTES,
+    OCI_INDEX,
+    Descriptor,
+    parse_manifest,
+)
+from dockyard.content.names import validate_tag
+from dockyard.content.registry import Registry
+from dockyard.metadata.store import StoredManifest
+
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class PutResult:
+    """What the client is told after a manifest is stored."""
+
+    digest: Digest
+    subject: Digest | None
+
+
+def put_manifest(registry: Registry, name: str, reference: str, body: bytes, content_type: str) -> PutResult:
+    """Validate and store a manifest under a tag or its digest.
+
+    The referenced blobs (and, for an index, child manifests) must already be in the repository.
+    """
+    if len(body) > MAX_MANIFEST_BYTES:
+        raise ManifestTooLarge(f"manifest is larger than {MAX_MANIFEST_BYTES} bytes")
+    tag: str | None = None
+    if is_digest(reference):
+        expected = parse_digest(reference)
+        digest = digest_of(body, expected.algorithm)
+        if digest != expected:
+            raise DigestInvalid(
+                "the manifest does not match the digest in the URL",
+                detail={"expected": reference, "actual": str(digest)},
+            )
+    else:
+        tag = validate_tag(reference)
+        digest = digest_of(body)
+    manifest = parse_manifest(body, content_type)
+    references = [(str(d), "blob") for d in manifest.blobs] + [(str(d), "manifest") for d in manifest.children]
+    stored = StoredManifest(
+        str(digest), manifest.media_type, body, str(manifest.subject) if manifest.subject else None
+    )
+    missing = registry.metadata.put_manifest(
+        name, stored, manifest.artifact_type, manifest.annotations, references, tag, registry.clock()
+    )
+    if missing:
+        raise ManifestBlobUnknown(
+            "the manifest references content this repository does not have", detail={"digests": missing}
+        )
+    return PutResult(digest, manifest.subject)
+
+
+def get_manifest(registry: Registry, name: str, reference: str) -> StoredManifest:
+    """The manifest under a tag or digest; `ManifestUnknown` (or `NameUnknown`) when absent."""
+    by_digest = is_digest(reference)
+    if by_digest:
+        parse_digest(reference)
+    else:
+        validate_tag(reference)
+    found = registry.metadata.get_manifest(name, reference, by_digest)
+    if found is None:
+        if not registry.metadata.repository_exists(name):
+            raise NameUnknown("repository name not known to registry", detail={"name": name})
+        what = f'manifest tagged by "{reference}" is not found' if not by_digest else "manifest unknown"
+        raise ManifestUnknown(what, detail={"reference": reference})
+    return found
+
+
+def delete_manifest(registry: Registry, name: str, reference: str) -> None:
+    """Delete by digest (the manifest and all its tags) or by tag (only the tag)."""
+    if is_digest(reference):
+        if not registry.metadata.delete_manifest(name, str(parse_digest(reference))):
+            raise ManifestUnknown("manifest unknown", detail={"reference": reference})
+        return
+    if not registry.metadata.delete_tag(name, validate_tag(reference)):
+        raise ManifestUnknown(f'manifest tagged by "{reference}" is not found', detail={"reference": reference})
+
+
+def page_size(raw: str | None) -> int:
+    """The `n` query parameter: 0 to 1000, 1000 when absent."""
+    if raw is None or raw == "":
+        return MAX_PAGE
+    if not raw.isdigit() or int(raw) > MAX_PAGE:
+        raise PaginationInvalid(f"n must be an integer from 0 to {MAX_PAGE}", detail={"n": raw[:20]})
+    return int(raw)
+
+
+def list_tags(registry: Registry, name: str, limit: int, last: str | None) -> tuple[list[str], bool]:
+    """A page of tags and whether more follow."""
+    found = registry.metadata.list_tags(name, limit + 1, last)
+    if found is None:
+        raise NameUnknown("repository name not known to registry", detail={"name": name})
+    return found[:limit], len(found) > limit
+
+
+def catalog(registry: Registry, limit: int, last: str | None) -> tuple[list[str], bool]:
+    """A page of repository names and whether more follow."""
+    found = registry.metadata.catalog(limit + 1, last)
+    return found[:limit], len(found) > limit
+
+
+def referrers(registry: Registry, name: str, subject: Digest, artifact_type: str | None) -> dict[str, object]:
+    """The referrers index of `subject`: an OCI image index of manifests whose subject it is."""
+    rows = registry.metadata.referrers(name, str(subject), artifact_type)
+    descriptors = [
+        Descriptor(row.media_type, parse_digest(row.digest), row.size, row.artifact_type, row.annotations).to_json()
+        for row in rows
+    ]
+    return {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": descriptors}

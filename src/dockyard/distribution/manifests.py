@@ -1,0 +1,75 @@
+"""Manifest endpoints: GET/HEAD with content negotiation, PUT, DELETE."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from dockyard.content.errors import ManifestTooLarge, ManifestUnknown
+from dockyard.content.manifest_format import MAX_MANIFEST_BYTES
+from dockyard.content.manifests import delete_manifest, get_manifest, put_manifest
+from dockyard.distribution.http import (
+    accepted_media_types,
+    authorize,
+    content_length,
+    registry_of,
+    repository_name,
+)
+
+_ANY = {"*/*", "application/*"}
+
+
+async def fetch(request: Request) -> Response:
+    """GET/HEAD by tag or digest; a client whose Accept excludes the stored type is told so."""
+    name = repository_name(request)
+    reference = request.path_params["reference"]
+    await authorize(request, name, "pull")
+    manifest = get_manifest(registry_of(request), name, reference)
+    accepted = accepted_media_types(request)
+    if accepted and manifest.media_type not in accepted and not accepted & _ANY:
+        raise ManifestUnknown(
+            f"the manifest is a {manifest.media_type}, which the request's Accept header does not allow",
+            detail={"reference": reference, "mediaType": manifest.media_type},
+        )
+    headers = {"Docker-Content-Digest": manifest.digest, "ETag": f'"{manifest.digest}"'}
+    if request.method == "HEAD":
+        headers["Content-Length"] = str(len(manifest.content))
+        return Response(b"", media_type=manifest.media_type, headers=headers)
+    return Response(manifest.content, media_type=manifest.media_type, headers=headers)
+
+
+async def _read_limited(request: Request) -> bytes:
+    declared = content_length(request)
+    if declared is not None and declared > MAX_MANIFEST_BYTES:
+        raise ManifestTooLarge(f"manifest is larger than {MAX_MANIFEST_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_MANIFEST_BYTES:
+            raise ManifestTooLarge(f"manifest is larger than {MAX_MANIFEST_BYTES} bytes")
+    return bytes(body)
+
+
+async def store(request: Request) -> Response:
+    """PUT a manifest under a tag or its digest."""
+    name = repository_name(request)
+    reference = request.path_params["reference"]
+    await authorize(request, name, "pull", "push")
+    body = await _read_limited(request)
+    result = put_manifest(registry_of(request), name, reference, body, request.headers.get("content-type", ""))
+    headers = {
+        "Location": f"/v2/{name}/manifests/{result.digest}",
+        "Docker-Content-Digest": str(result.digest),
+        "Content-Length": "0",
+    }
+    if result.subject is not None:
+        headers["OCI-Subject"] = str(result.subject)
+    return Response(status_code=201, headers=headers)
+
+
+async def remove(request: Request) -> Response:
+    """DELETE by digest (manifest and its tags) or by tag (the tag only)."""
+    name = repository_name(request)
+    await authorize(request, name, "delete")
+    delete_manifest(registry_of(request), name, request.path_params["reference"])
+    return Response(status_code=202)

@@ -1,0 +1,91 @@
+"""Table definitions. Alembic migrations under `migrations/` create and evolve them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+repositories = Table(
+    "repositories",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+)
+
+# Content stored in the blob store; `touched_at` is the last upload or mount (gc's grace period).
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("digest", String(200), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("touched_at", Float, nullable=False),
+)
+
+# A blob is visible in a repository only through a link (uploaded there, mounted, or referenced).
+repository_blobs = Table(
+    "repository_blobs",
+    metadata,
+    Column("repository_id", Integer, ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True),
+    Column("digest", String(200), ForeignKey("blobs.digest", ondelete="CASCADE"), primary_key=True),
+    Index("ix_repository_blobs_digest", "digest"),
+)
+
+manifests = Table(
+    "manifests",
+    metadata,
+    Column("repository_id", Integer, ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True),
+    Column("digest", String(200), primary_key=True),
+    Column("media_type", String(255), nullable=False),
+    Column("artifact_type", String(255)),
+    Column("subject", String(200)),
+    Column("annotations", Text),
+    Column("size", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("ix_manifests_subject", "repository_id", "subject"),
+)
+
+# What a manifest references: blobs (config, layers) and, for indexes, child manifests.
+manifest_references = Table(
+    "manifest_references",
+    metadata,
+    Column("repository_id", Integer, primary_key=True),
+    Column("manifest_digest", String(200), primary_key=True),
+    Column("digest", String(200), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Index("ix_manifest_references_digest", "digest"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("repository_id", Integer, ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("manifest_digest", String(200), nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_tags_manifest", "repository_id", "manifest_digest"),
+)
+
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("repository", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)

@@ -1,0 +1,45 @@
+"""Run the application under granian, which sends blob files zero-copy (ASGI `http.response.pathsend`)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from granian.constants import Interfaces, Loops
+from granian.log import LogLevels
+from granian.server import Server
+
+from dockyard.app import create_app, prepare
+from dockyard.settings import Settings
+
+log = logging.getLogger("dockyard")
+
+
+def _load_app(settings: Settings, _target: str) -> Any:
+    return create_app(settings)
+
+
+def serve(settings: Settings) -> None:
+    """Prepare the data directory and schema, then serve until interrupted."""
+    prepare(settings)
+    server = Server(
+        "dockyard.app:create_app",
+        address=settings.listen_host,
+        port=settings.listen_port,
+        interface=Interfaces.ASGI,
+        workers=settings.workers,
+        loop=Loops.auto,
+        log_level=LogLevels(settings.log_level),
+        log_access=False,
+        ssl_cert=settings.tls_cert,
+        ssl_key=settings.tls_key,
+        websockets=False,
+    )
+    scheme = "https" if settings.tls_cert else "http"
+    print(
+        f"Dockyard serving {scheme}://{settings.listen} (login server {settings.resolved_login_server}); "
+        f"data in {settings.data_dir.resolve()}",
+        flush=True,
+    )
+    server.serve(target_loader=functools.partial(_load_app, settings))

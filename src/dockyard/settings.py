@@ -1,0 +1,155 @@
+"""One typed settings object, loaded once: `dockyard.toml`, then `DOCKYARD_*` variables, then flags.
+
+This is the only module that reads the environment; everything else gets a `Settings` passed down.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "DOCKYARD_"
+DEFAULT_CONFIG_FILE = Path("dockyard.toml")
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the setting and the source."""
+
+
+def _setting(default: Any, help: str) -> Any:
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything `dockyard serve` and the other commands need to know, with its default."""
+
+    listen: str = _setting("127.0.0.1:5000", "Address and port the server listens on (host:port).")
+    data_dir: Path = _setting(Path("./data"), "Directory that holds all state: blobs, uploads, metadata.")
+    login_server: str = _setting(
+        "", "Host name (and port) clients use to reach the registry; defaults to the listen address."
+    )
+    tls_cert: Path | None = _setting(None, "PEM certificate chain; with tls_key, the server speaks HTTPS.")
+    tls_key: Path | None = _setting(None, "PEM private key for tls_cert.")
+    blob_store_url: str = _setting(
+        "", "Where blobs live: file:///path (default: file://<data_dir>/blobs)."
+    )
+    metadata_url: str = _setting(
+        "", "SQLAlchemy URL of the metadata store (default: sqlite:///<data_dir>/dockyard.db)."
+    )
+    upload_expiry_seconds: int = _setting(
+        86400, "An upload session untouched this long is discarded."
+    )
+    gc_grace_seconds: int = _setting(
+        3600, "`dockyard gc` never removes a blob uploaded or mounted more recently than this."
+    )
+    workers: int = _setting(1, "Number of server worker processes.")
+    log_level: str = _setting("info", "Server log level: debug, info, warning or error.")
+
+    @property
+    def resolved_login_server(self) -> str:
+        """The login server: the configured name, else the listen address."""
+        return self.login_server or self.listen
+
+    @property
+    def resolved_blob_store_url(self) -> str:
+        """The blob store URL with the data-directory default applied."""
+        return self.blob_store_url or f"file://{(self.data_dir / 'blobs').resolve()}"
+
+    @property
+    def resolved_metadata_url(self) -> str:
+        """The metadata URL with the data-directory default applied."""
+        return self.metadata_url or f"sqlite:///{(self.data_dir / 'dockyard.db').resolve()}"
+
+    @property
+    def listen_host(self) -> str:
+        """Host part of `listen` (without IPv6 brackets)."""
+        return _split_listen(self.listen)[0]
+
+    @property
+    def listen_port(self) -> int:
+        """Port part of `listen`."""
+        return _split_listen(self.listen)[1]
+
+
+def _split_listen(listen: str) -> tuple[str, int]:
+    host, sep, port = listen.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise SettingsError(f"listen: expected host:port, got {listen!r}")
+    return host.strip("[]"), int(port)
+
+
+def setting_names() -> list[str]:
+    """Names of every setting, in declaration order."""
+    return [f.name for f in dataclasses.fields(Settings)]
+
+
+def setting_help(name: str) -> str:
+    """The help text of one setting."""
+    return str(next(f for f in dataclasses.fields(Settings) if f.name == name).metadata["help"])
+
+
+def _convert(name: str, kind: str, raw: object, source: str) -> object:
+    if raw is None:
+        return None
+    try:
+        if kind.startswith("Path"):
+            return Path(str(raw)) if str(raw) else None
+        if kind == "int":
+            if isinstance(raw, bool):
+                raise ValueError(raw)
+            return int(str(raw))
+        if kind == "str":
+            return str(raw)
+    except ValueError:
+        pass
+    raise SettingsError(f"{name}: {raw!r} from {source} is not a valid {kind.split(' ')[0]}")
+
+
+def load_settings(
+    flags: Mapping[str, object] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Build the settings: defaults, overridden by the TOML file, the environment, then flags.
+
+    `config_file` defaults to `DOCKYARD_CONFIG` or `./dockyard.toml` when that exists. Flags whose
+    value is None are treated as not given.
+    """
+    environ = environ or {}
+    fields = {f.name: str(f.type) for f in dataclasses.fields(Settings)}
+    values: dict[str, object] = {}
+
+    path = config_file or (Path(environ[f"{ENV_PREFIX}CONFIG"]) if f"{ENV_PREFIX}CONFIG" in environ else None)
+    if path is None and DEFAULT_CONFIG_FILE.is_file():
+        path = DEFAULT_CONFIG_FILE
+    if path is not None:
+        try:
+            document = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
+        for key, raw in document.items():
+            name = key.replace("-", "_")
+            if name not in fields:
+                raise SettingsError(f"{path}: unknown setting {key!r}")
+            values[name] = _convert(name, fields[name], raw, str(path))
+
+    for name, kind in fields.items():
+        env_name = ENV_PREFIX + name.upper()
+        if env_name in environ:
+            values[name] = _convert(name, kind, environ[env_name], env_name)
+
+    for name, raw in (flags or {}).items():
+        if raw is not None:
+            if name not in fields:
+                raise SettingsError(f"unknown setting {name!r}")
+            values[name] = _convert(name, fields[name], raw, f"--{name.replace('_', '-')}")
+
+    settings = Settings(**values)  # type: ignore[arg-type]
+    _split_listen(settings.listen)
+    if (settings.tls_cert is None) != (settings.tls_key is None):
+        raise SettingsError("tls_cert and tls_key must be given together")
+    return settings

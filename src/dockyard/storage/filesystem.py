@@ -1,0 +1,126 @@
+"""The filesystem blob store: `blobs/<alg>/<xx>/<hex>` files and `uploads/<id>` staging files.
+
+A blob file appears only by an atomic rename of a fully written, fsynced staging file, so a reader
+never sees a partial blob, whatever happens to the writer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+from dockyard.content.digests import Digest, Hasher, parse_digest
+from dockyard.content.errors import DigestInvalid
+
+_READ_CHUNK = 1024 * 1024
+
+
+class FilesystemBlobStore:
+    """Blobs and upload staging under one root directory on the local disk."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._blobs = root / "blobs"
+        self._uploads = root / "uploads"
+        self._blobs.mkdir(parents=True, exist_ok=True)
+        self._uploads.mkdir(parents=True, exist_ok=True)
+
+    def _upload_path(self, upload_id: str) -> Path:
+        return self._uploads / upload_id
+
+    def create_upload(self, upload_id: str) -> None:
+        """Create an empty staging file."""
+        self._upload_path(upload_id).touch()
+
+    async def append_upload(
+        self, upload_id: str, offset: int, chunks: AsyncIterator[bytes], hasher: Hasher | None
+    ) -> int:
+        """Write chunks at `offset`, hashing as they arrive; truncate whatever lay beyond."""
+        fd = os.open(self._upload_path(upload_id), os.O_WRONLY)
+        try:
+            os.lseek(fd, offset, os.SEEK_SET)
+            position = offset
+            async for chunk in chunks:
+                if not chunk:
+                    continue
+                view = memoryview(chunk)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+                if hasher is not None:
+                    hasher.update(chunk)
+                position += len(chunk)
+            os.ftruncate(fd, position)
+            return position
+        finally:
+            os.close(fd)
+
+    def upload_size(self, upload_id: str) -> int | None:
+        """Size of the staging file."""
+        try:
+            return self._upload_path(upload_id).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def read_upload(self, upload_id: str) -> Iterator[bytes]:
+        """Read the staging file in chunks."""
+        with open(self._upload_path(upload_id), "rb") as file:
+            while chunk := file.read(_READ_CHUNK):
+                yield chunk
+
+    def seal_upload(self, upload_id: str) -> None:
+        """fsync the staging file."""
+        fd = os.open(self._upload_path(upload_id), os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def commit_upload(self, upload_id: str, digest: Digest) -> None:
+        """Rename the sealed staging file into place and fsync the directory."""
+        source = self._upload_path(upload_id)
+        target = self._blobs / digest.sharded
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+        _fsync_dir(target.parent)
+
+    def discard_upload(self, upload_id: str) -> None:
+        """Remove the staging file."""
+        self._upload_path(upload_id).unlink(missing_ok=True)
+
+    def staged_uploads(self) -> list[str]:
+        """Names of staging files."""
+        return [p.name for p in self._uploads.iterdir()]
+
+    def blob_size(self, digest: Digest) -> int | None:
+        """Size of the blob file, or None."""
+        try:
+            return (self._blobs / digest.sharded).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def blob_path(self, digest: Digest) -> Path:
+        """The blob file's path (it may not exist)."""
+        return self._blobs / digest.sharded
+
+    def delete_blob(self, digest: Digest) -> None:
+        """Unlink the blob file."""
+        (self._blobs / digest.sharded).unlink(missing_ok=True)
+
+    def stored_blobs(self) -> Iterator[Digest]:
+        """Walk the blob tree; files with names that are not digests are skipped."""
+        for algorithm_dir in self._blobs.iterdir():
+            for path in algorithm_dir.glob("*/*"):
+                try:
+                    yield parse_digest(f"{algorithm_dir.name}:{path.name}")
+                except DigestInvalid:
+                    continue
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
