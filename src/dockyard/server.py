@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import socket
 from typing import Any
 
 from granian.constants import Interfaces, Loops
@@ -20,8 +21,25 @@ def _load_app(settings: Settings, _target: str) -> Any:
     return create_app(settings)
 
 
+class AddressInUse(RuntimeError):
+    """Another process already listens on the address."""
+
+
+def _check_address_free(host: str, port: int) -> None:
+    # granian binds with SO_REUSEPORT, so a second server on a busy port would start silently and
+    # share the traffic; a plain bind first turns that into a clear error.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no obstacle
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise AddressInUse(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
 def serve(settings: Settings) -> None:
     """Prepare the data directory and schema, then serve until interrupted."""
+    _check_address_free(settings.listen_host, settings.listen_port)
     prepare(settings)
     server = Server(
         "dockyard.app:create_app",

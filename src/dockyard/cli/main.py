@@ -48,9 +48,13 @@ def main() -> None:
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), help=setting_help("log_level"))
 def serve(config: Path | None, **flags: Any) -> None:
     """Run the registry server."""
+    from dockyard.server import AddressInUse
     from dockyard.server import serve as run_server
 
-    run_server(_settings(config, **flags))
+    try:
+        run_server(_settings(config, **flags))
+    except AddressInUse as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()
