@@ -9,7 +9,6 @@ import dataclasses
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 ENV_PREFIX = "DOCKYARD_"
 DEFAULT_CONFIG_FILE = Path("dockyard.toml")
@@ -19,35 +18,24 @@ class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names the setting and the source."""
 
 
-def _setting(default: Any, help: str) -> Any:
-    return dataclasses.field(default=default, metadata={"help": help})
-
-
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """Everything `dockyard serve` and the other commands need to know, with its default."""
+    """Everything `dockyard serve` and the other commands need to know, with its default.
 
-    listen: str = _setting("127.0.0.1:5000", "Address and port the server listens on (host:port).")
-    data_dir: Path = _setting(Path("./data"), "Directory that holds all state: blobs, uploads, metadata.")
-    login_server: str = _setting(
-        "", "Host name (and port) clients use to reach the registry; defaults to the listen address."
-    )
-    tls_cert: Path | None = _setting(None, "PEM certificate chain; with tls_key, the server speaks HTTPS.")
-    tls_key: Path | None = _setting(None, "PEM private key for tls_cert.")
-    blob_store_url: str = _setting(
-        "", "Where blobs live: file:///path (default: file://<data_dir>/blobs)."
-    )
-    metadata_url: str = _setting(
-        "", "SQLAlchemy URL of the metadata store (default: sqlite:///<data_dir>/dockyard.db)."
-    )
-    upload_expiry_seconds: int = _setting(
-        86400, "An upload session untouched this long is discarded."
-    )
-    gc_grace_seconds: int = _setting(
-        3600, "`dockyard gc` never removes a blob uploaded or mounted more recently than this."
-    )
-    workers: int = _setting(1, "Number of server worker processes.")
-    log_level: str = _setting("info", "Server log level: debug, info, warning or error.")
+    Each setting's meaning is in `HELP`, which `dockyard --help` and the docs show.
+    """
+
+    listen: str = "127.0.0.1:5000"
+    data_dir: Path = Path("./data")
+    login_server: str = ""
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    blob_store_url: str = ""
+    metadata_url: str = ""
+    upload_expiry_seconds: int = 86400
+    gc_grace_seconds: int = 3600
+    workers: int = 1
+    log_level: str = "info"
 
     @property
     def resolved_login_server(self) -> str:
@@ -75,6 +63,21 @@ class Settings:
         return _split_listen(self.listen)[1]
 
 
+HELP: dict[str, str] = {
+    "listen": "Address and port the server listens on (host:port).",
+    "data_dir": "Directory that holds all state: blobs, uploads, metadata.",
+    "login_server": "Host name (and port) clients use to reach the registry; defaults to the listen address.",
+    "tls_cert": "PEM certificate chain; with tls_key, the server speaks HTTPS.",
+    "tls_key": "PEM private key for tls_cert.",
+    "blob_store_url": "Where blobs live: file:///path (default: file://<data_dir>/blobs).",
+    "metadata_url": "SQLAlchemy URL of the metadata store (default: sqlite:///<data_dir>/dockyard.db).",
+    "upload_expiry_seconds": "An upload session untouched this long is discarded.",
+    "gc_grace_seconds": "`dockyard gc` never removes a blob uploaded or mounted more recently than this.",
+    "workers": "Number of server worker processes.",
+    "log_level": "Server log level: debug, info, warning or error.",
+}
+
+
 def _split_listen(listen: str) -> tuple[str, int]:
     host, sep, port = listen.rpartition(":")
     if not sep or not port.isdigit() or not host:
@@ -89,7 +92,7 @@ def setting_names() -> list[str]:
 
 def setting_help(name: str) -> str:
     """The help text of one setting."""
-    return str(next(f for f in dataclasses.fields(Settings) if f.name == name).metadata["help"])
+    return HELP[name]
 
 
 def _convert(name: str, kind: str, raw: object, source: str) -> object:

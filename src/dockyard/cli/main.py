@@ -20,15 +20,15 @@ def _settings(config: Path | None, **flags: Any) -> Settings:
 
 
 _config_option = click.option(
-    "--config", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
     help="Settings file (TOML). Default: $DOCKYARD_CONFIG, else ./dockyard.toml if present.",
 )
 _data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path), help=setting_help("data_dir"))
 
 
-@click.group(
-    epilog="Settings come from dockyard.toml, then DOCKYARD_<NAME> environment variables, then flags."
-)
+@click.group(epilog="Settings come from dockyard.toml, then DOCKYARD_<NAME> environment variables, then flags.")
 @click.version_option(package_name="dockyard")
 def main() -> None:
     """Dockyard: a self-hosted OCI registry with ACR-style sign-in."""

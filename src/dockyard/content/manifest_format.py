@@ -93,9 +93,7 @@ def _resolve_media_type(document: dict[str, Any], content_type: str) -> str:
     if content_type in _GENERIC_TYPES:
         content_type = ""
     if declared and content_type and declared != content_type:
-        raise ManifestInvalid(
-            f"the manifest's mediaType {declared!r} does not match Content-Type {content_type!r}"
-        )
+        raise ManifestInvalid(f"the manifest's mediaType {declared!r} does not match Content-Type {content_type!r}")
     media_type = declared or content_type
     if not media_type:
         media_type = OCI_INDEX if "manifests" in document else OCI_MANIFEST

@@ -55,9 +55,7 @@ def put_manifest(registry: Registry, name: str, reference: str, body: bytes, con
         digest = digest_of(body)
     manifest = parse_manifest(body, content_type)
     references = [(str(d), "blob") for d in manifest.blobs] + [(str(d), "manifest") for d in manifest.children]
-    stored = StoredManifest(
-        str(digest), manifest.media_type, body, str(manifest.subject) if manifest.subject else None
-    )
+    stored = StoredManifest(str(digest), manifest.media_type, body, str(manifest.subject) if manifest.subject else None)
     missing = registry.metadata.put_manifest(
         name, stored, manifest.artifact_type, manifest.annotations, references, tag, registry.clock()
     )

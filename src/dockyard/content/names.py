@@ -15,9 +15,7 @@ _TAG = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$")
 def validate_name(name: str) -> str:
     """Return `name` if it is a valid repository name, else raise `NameInvalid` saying why."""
     if len(name) > MAX_NAME_LENGTH:
-        raise NameInvalid(
-            f"repository name is longer than {MAX_NAME_LENGTH} characters", detail={"name": name[:300]}
-        )
+        raise NameInvalid(f"repository name is longer than {MAX_NAME_LENGTH} characters", detail={"name": name[:300]})
     if not _NAME.match(name):
         raise NameInvalid(
             "invalid repository name: use lower-case letters, digits and separators (. _ __ -), "

@@ -79,9 +79,7 @@ async def append_chunk(
     if content_range is not None:
         start, end = content_range
         if start != session.size:
-            raise RangeInvalid(
-                f"chunk starts at {start} but the upload has {session.size} bytes", session.size
-            )
+            raise RangeInvalid(f"chunk starts at {start} but the upload has {session.size} bytes", session.size)
         if content_length is not None and content_length != end - start + 1:
             raise UploadInvalid("Content-Length does not match Content-Range")
     cached = registry.upload_hashers.pop(upload_id, None)
@@ -91,9 +89,7 @@ async def append_chunk(
         hasher = digest_hint.hasher() if digest_hint else hashlib.new(CANONICAL)
     else:
         hasher = None
-    new_size = await registry.blobs.append_upload(
-        upload_id, session.size, _limited(chunks, content_length), hasher
-    )
+    new_size = await registry.blobs.append_upload(upload_id, session.size, _limited(chunks, content_length), hasher)
     received = new_size - session.size
     if content_length is not None and received != content_length:
         raise SizeInvalid(f"received {received} bytes, Content-Length said {content_length}")

@@ -26,9 +26,7 @@ async def get_blob(request: Request) -> Response:
         stat_result = os.stat(blob.path)
     except FileNotFoundError:
         raise BlobUnknown("blob unknown to registry", detail={"digest": str(digest)}) from None
-    return FileResponse(
-        blob.path, headers=headers, media_type="application/octet-stream", stat_result=stat_result
-    )
+    return FileResponse(blob.path, headers=headers, media_type="application/octet-stream", stat_result=stat_result)
 
 
 async def remove_blob(request: Request) -> Response:

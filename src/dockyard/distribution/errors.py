@@ -77,7 +77,7 @@ def oci_error(
 def _lookup(exc: content.ContentError) -> tuple[OciCode, int]:
     for kind in type(exc).__mro__:
         if kind in _EXCEPTIONS:
-            return _EXCEPTIONS[kind]  # type: ignore[index]
+            return _EXCEPTIONS[kind]
     return OciCode.UNKNOWN, 500
 
 
@@ -111,9 +111,7 @@ async def unexpected_error_handler(request: Request, exc: Exception) -> Response
 async def challenge_handler(request: Request, exc: Exception) -> Response:
     """401 with the challenge that tells the client where to authenticate."""
     assert isinstance(exc, Challenge)
-    return oci_error(
-        OciCode.UNAUTHORIZED, exc.message, 401, exc.detail, {"WWW-Authenticate": exc.www_authenticate}
-    )
+    return oci_error(OciCode.UNAUTHORIZED, exc.message, 401, exc.detail, {"WWW-Authenticate": exc.www_authenticate})
 
 
 async def denied_handler(request: Request, exc: Exception) -> Response:

@@ -94,7 +94,11 @@ async def finish(request: Request) -> Response:
         raise DigestInvalid("the digest query parameter is required to finish an upload")
     digest = parse_digest(raw)
     await complete_upload(
-        registry_of(request), name, request.path_params["upload_id"], digest, body_stream(request),
+        registry_of(request),
+        name,
+        request.path_params["upload_id"],
+        digest,
+        body_stream(request),
         content_length(request),
     )
     return _created(name, digest)

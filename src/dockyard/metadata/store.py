@@ -236,8 +236,12 @@ class MetadataStore:
                     connection.execute(
                         insert(manifest_references),
                         [
-                            {"repository_id": repository_id, "manifest_digest": manifest.digest,
-                             "digest": digest, "kind": kind}
+                            {
+                                "repository_id": repository_id,
+                                "manifest_digest": manifest.digest,
+                                "digest": digest,
+                                "kind": kind,
+                            }
                             for digest, kind in dict(references).items()
                         ],
                     )
@@ -301,7 +305,8 @@ class MetadataStore:
             query = query.where(repositories.c.name == name, manifests.c.digest == reference)
         else:
             query = query.join(
-                tags, (tags.c.repository_id == manifests.c.repository_id) & (tags.c.manifest_digest == manifests.c.digest)
+                tags,
+                (tags.c.repository_id == manifests.c.repository_id) & (tags.c.manifest_digest == manifests.c.digest),
             ).where(repositories.c.name == name, tags.c.name == reference)
         with self._engine.connect() as connection:
             row = connection.execute(query).first()
@@ -331,9 +336,7 @@ class MetadataStore:
         """Remove a tag (the manifest stays); False when there was no such tag."""
         with self._write() as connection:
             repository_id = self._repository_id(connection, name)
-            result = connection.execute(
-                delete(tags).where(tags.c.repository_id == repository_id, tags.c.name == tag)
-            )
+            result = connection.execute(delete(tags).where(tags.c.repository_id == repository_id, tags.c.name == tag))
             return result.rowcount > 0
 
     def list_tags(self, name: str, limit: int, last: str | None) -> list[str] | None:
@@ -351,8 +354,11 @@ class MetadataStore:
         """Manifests in `name` whose subject is `subject`, optionally of one artifact type."""
         query = (
             select(
-                manifests.c.digest, manifests.c.media_type, manifests.c.size,
-                manifests.c.artifact_type, manifests.c.annotations,
+                manifests.c.digest,
+                manifests.c.media_type,
+                manifests.c.size,
+                manifests.c.artifact_type,
+                manifests.c.annotations,
             )
             .join(repositories, repositories.c.id == manifests.c.repository_id)
             .where(repositories.c.name == name, manifests.c.subject == subject)
@@ -430,9 +436,7 @@ class MetadataStore:
     def unreferenced_blobs(self, touched_before: float) -> list[str]:
         """Blobs no manifest references and nobody uploaded or mounted since `touched_before`."""
         referenced = select(manifest_references.c.digest).where(manifest_references.c.kind == "blob")
-        query = select(blobs.c.digest).where(
-            blobs.c.digest.not_in(referenced), blobs.c.touched_at < touched_before
-        )
+        query = select(blobs.c.digest).where(blobs.c.digest.not_in(referenced), blobs.c.touched_at < touched_before)
         with self._engine.connect() as connection:
             return list(connection.execute(query).scalars())
 
@@ -451,9 +455,9 @@ class MetadataStore:
                 yield True
                 return
             referenced = connection.execute(
-                select(func.count()).select_from(manifest_references).where(
-                    manifest_references.c.digest == digest, manifest_references.c.kind == "blob"
-                )
+                select(func.count())
+                .select_from(manifest_references)
+                .where(manifest_references.c.digest == digest, manifest_references.c.kind == "blob")
             ).scalar()
             if referenced or touched_at >= touched_before:
                 yield False
