@@ -22,9 +22,9 @@ class BlobInfo:
 def stat_blob(registry: Registry, name: str, digest: Digest) -> BlobInfo:
     """The blob `digest` as seen from repository `name`; `BlobUnknown` if it is not there."""
     size = registry.metadata.blob_size(name, str(digest))
-    if size is None or registry.blobs.blob_size(digest) is None:
+    if size is None or registry.blobs.blob_size(str(digest)) is None:
         raise BlobUnknown("blob unknown to registry", detail={"digest": str(digest)})
-    return BlobInfo(digest, size, registry.blobs.blob_path(digest))
+    return BlobInfo(digest, size, registry.blobs.blob_path(str(digest)))
 
 
 def mount_blob(registry: Registry, name: str, digest: Digest, source: str | None) -> int | None:
@@ -35,7 +35,7 @@ def mount_blob(registry: Registry, name: str, digest: Digest, source: str | None
     """
     if source == name:
         return registry.metadata.blob_size(name, str(digest))
-    if registry.blobs.blob_size(digest) is None:
+    if registry.blobs.blob_size(str(digest)) is None:
         return None
     return registry.metadata.mount_blob(name, source, str(digest), registry.clock())
 

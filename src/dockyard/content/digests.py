@@ -5,24 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Protocol
 
 from dockyard.content.errors import DigestInvalid
+from dockyard.storage import Hasher
 
 _DIGEST = re.compile(r"^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$")
 _ENCODED = {"sha256": re.compile(r"^[a-f0-9]{64}$"), "sha512": re.compile(r"^[a-f0-9]{128}$")}
 SUPPORTED_ALGORITHMS = tuple(_ENCODED)
 CANONICAL = "sha256"
-
-
-class Hasher(Protocol):
-    """What hashlib objects offer: enough to hash a stream."""
-
-    @property
-    def name(self) -> str: ...
-
-    def update(self, data: bytes, /) -> None: ...
-    def hexdigest(self) -> str: ...
 
 
 @dataclass(frozen=True, order=True)
@@ -38,11 +28,6 @@ class Digest:
     def hasher(self) -> Hasher:
         """A fresh hash object for this digest's algorithm."""
         return hashlib.new(self.algorithm)
-
-    @property
-    def sharded(self) -> str:
-        """A relative path that spreads blobs over directories: `sha256/ab/abcdef…`."""
-        return f"{self.algorithm}/{self.encoded[:2]}/{self.encoded}"
 
 
 def parse_digest(text: str) -> Digest:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dockyard.content.digests import parse_digest
 from dockyard.content.registry import Registry
 from dockyard.content.uploads import expire_uploads
 
@@ -32,18 +31,17 @@ def collect_garbage(registry: Registry, grace_seconds: int, untagged: bool, dry_
         _remove_untagged_manifests(registry, dry_run, report)
     cutoff = registry.clock() - grace_seconds
     candidates = registry.metadata.unreferenced_blobs(cutoff)
-    orphans = {str(d) for d in registry.blobs.stored_blobs()} - registry.metadata.known_blobs()
-    for raw in sorted(set(candidates) | orphans):
-        digest = parse_digest(raw)
+    orphans = set(registry.blobs.stored_blobs()) - registry.metadata.known_blobs()
+    for digest in sorted(set(candidates) | orphans):
         size = registry.blobs.blob_size(digest) or 0
         if dry_run:
-            report.blobs.append(raw)
+            report.blobs.append(digest)
             report.bytes_freed += size
             continue
-        with registry.metadata.removing_blob(raw, cutoff) as removable:
+        with registry.metadata.removing_blob(digest, cutoff) as removable:
             if removable:
                 registry.blobs.delete_blob(digest)
-                report.blobs.append(raw)
+                report.blobs.append(digest)
                 report.bytes_freed += size
     return report
 

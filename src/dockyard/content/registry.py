@@ -6,9 +6,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dockyard.content.digests import Hasher
 from dockyard.metadata.store import MetadataStore
-from dockyard.storage import BlobStore
+from dockyard.storage import BlobStore, Hasher
 
 Clock = Callable[[], float]
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import anyio.to_thread
 
-from dockyard.content.digests import CANONICAL, Digest, Hasher
+from dockyard.content.digests import CANONICAL, Digest
 from dockyard.content.errors import (
     DigestInvalid,
     RangeInvalid,
@@ -22,6 +22,7 @@ from dockyard.content.errors import (
 )
 from dockyard.content.registry import Registry
 from dockyard.metadata.store import UploadSession
+from dockyard.storage import Hasher
 
 
 async def _limited(chunks: AsyncIterator[bytes], limit: int | None) -> AsyncIterator[bytes]:
@@ -139,7 +140,7 @@ async def complete_upload(
         )
     await anyio.to_thread.run_sync(registry.blobs.seal_upload, upload_id)
     with registry.metadata.committing_blob(name, str(digest), session.size, upload_id, registry.clock()):
-        registry.blobs.commit_upload(upload_id, digest)
+        registry.blobs.commit_upload(upload_id, str(digest))
     return session.size
 
 

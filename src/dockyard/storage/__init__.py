@@ -10,11 +10,22 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Protocol
 
-from dockyard.content.digests import Digest, Hasher
+
+class Hasher(Protocol):
+    """What hashlib objects offer: enough to hash a stream as it is stored."""
+
+    @property
+    def name(self) -> str: ...
+
+    def update(self, data: bytes, /) -> None: ...
+    def hexdigest(self) -> str: ...
 
 
 class BlobStore(Protocol):
-    """Content-addressed blob storage with resumable upload staging."""
+    """Content-addressed blob storage with resumable upload staging.
+
+    Digests are passed as validated strings (`sha256:<hex>`); the store never parses user input.
+    """
 
     def create_upload(self, upload_id: str) -> None:
         """Prepare an empty staging area for a new upload session."""
@@ -36,7 +47,7 @@ class BlobStore(Protocol):
     def seal_upload(self, upload_id: str) -> None:
         """Make the staged bytes durable (slow: call it off the event loop, before `commit_upload`)."""
 
-    def commit_upload(self, upload_id: str, digest: Digest) -> None:
+    def commit_upload(self, upload_id: str, digest: str) -> None:
         """Make sealed staged bytes visible as `digest`, atomically; the staging area is gone after."""
 
     def discard_upload(self, upload_id: str) -> None:
@@ -45,16 +56,16 @@ class BlobStore(Protocol):
     def staged_uploads(self) -> list[str]:
         """Ids of every upload with a staging area (for clean-up of abandoned sessions)."""
 
-    def blob_size(self, digest: Digest) -> int | None:
+    def blob_size(self, digest: str) -> int | None:
         """Size of a stored blob, or None when it is not stored."""
 
-    def blob_path(self, digest: Digest) -> Path | None:
+    def blob_path(self, digest: str) -> Path | None:
         """A local file path for zero-copy sending, or None when the store is not local."""
 
-    def delete_blob(self, digest: Digest) -> None:
+    def delete_blob(self, digest: str) -> None:
         """Remove a stored blob; no error if it is gone."""
 
-    def stored_blobs(self) -> Iterator[Digest]:
+    def stored_blobs(self) -> Iterator[str]:
         """Every stored blob (for garbage collection)."""
 
 

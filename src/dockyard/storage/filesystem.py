@@ -7,13 +7,22 @@ never sees a partial blob, whatever happens to the writer.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from dockyard.content.digests import Digest, Hasher, parse_digest
-from dockyard.content.errors import DigestInvalid
+from dockyard.storage import Hasher
 
 _READ_CHUNK = 1024 * 1024
+_DIGEST = re.compile(r"^[a-z0-9]+:[a-f0-9]{64,128}$")
+
+
+def _sharded(digest: str) -> str:
+    """`sha256:abcd…` -> `sha256/ab/abcd…`; refuses anything that could escape the blob tree."""
+    if not _DIGEST.match(digest):
+        raise ValueError("not a validated digest")
+    algorithm, encoded = digest.split(":", 1)
+    return f"{algorithm}/{encoded[:2]}/{encoded}"
 
 
 class FilesystemBlobStore:
@@ -77,10 +86,10 @@ class FilesystemBlobStore:
         finally:
             os.close(fd)
 
-    def commit_upload(self, upload_id: str, digest: Digest) -> None:
+    def commit_upload(self, upload_id: str, digest: str) -> None:
         """Rename the sealed staging file into place and fsync the directory."""
         source = self._upload_path(upload_id)
-        target = self._blobs / digest.sharded
+        target = self._blobs / _sharded(digest)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(source, target)
         _fsync_dir(target.parent)
@@ -93,29 +102,28 @@ class FilesystemBlobStore:
         """Names of staging files."""
         return [p.name for p in self._uploads.iterdir()]
 
-    def blob_size(self, digest: Digest) -> int | None:
+    def blob_size(self, digest: str) -> int | None:
         """Size of the blob file, or None."""
         try:
-            return (self._blobs / digest.sharded).stat().st_size
+            return (self._blobs / _sharded(digest)).stat().st_size
         except FileNotFoundError:
             return None
 
-    def blob_path(self, digest: Digest) -> Path:
+    def blob_path(self, digest: str) -> Path:
         """The blob file's path (it may not exist)."""
-        return self._blobs / digest.sharded
+        return self._blobs / _sharded(digest)
 
-    def delete_blob(self, digest: Digest) -> None:
+    def delete_blob(self, digest: str) -> None:
         """Unlink the blob file."""
-        (self._blobs / digest.sharded).unlink(missing_ok=True)
+        (self._blobs / _sharded(digest)).unlink(missing_ok=True)
 
-    def stored_blobs(self) -> Iterator[Digest]:
+    def stored_blobs(self) -> Iterator[str]:
         """Walk the blob tree; files with names that are not digests are skipped."""
         for algorithm_dir in self._blobs.iterdir():
             for path in algorithm_dir.glob("*/*"):
-                try:
-                    yield parse_digest(f"{algorithm_dir.name}:{path.name}")
-                except DigestInvalid:
-                    continue
+                digest = f"{algorithm_dir.name}:{path.name}"
+                if _DIGEST.match(digest):
+                    yield digest
 
 
 def _fsync_dir(path: Path) -> None:
