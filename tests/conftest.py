@@ -66,7 +66,8 @@ def start_registry(data_dir: Path, *extra: str, port: int | None = None) -> Runn
     log = open(data_dir.parent / f"{data_dir.name}-serve.log", "ab")  # noqa: SIM115 - lives with the process
     process = subprocess.Popen(
         [DOCKYARD, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data_dir), *extra],
-        stdout=log, stderr=subprocess.STDOUT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20

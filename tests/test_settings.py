@@ -49,7 +49,9 @@ def test_derived_store_urls_live_in_the_data_dir(tmp_path: Path) -> None:
         ({"tls_cert": "/tmp/cert.pem"}, {}, "tls_key"),
     ],
 )
-def test_bad_values_are_refused_naming_the_setting(flags: dict[str, str], environ: dict[str, str], message: str) -> None:
+def test_bad_values_are_refused_naming_the_setting(
+    flags: dict[str, str], environ: dict[str, str], message: str
+) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings(flags, environ, None)
 
