@@ -14,6 +14,7 @@ from pathlib import Path
 from dockyard.storage import Hasher
 
 _READ_CHUNK = 1024 * 1024
+_UPLOAD_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 _DIGEST = re.compile(r"^[a-z0-9]+:[a-f0-9]{64,128}$")
 
 
@@ -36,6 +37,8 @@ class FilesystemBlobStore:
         self._uploads.mkdir(parents=True, exist_ok=True)
 
     def _upload_path(self, upload_id: str) -> Path:
+        if not _UPLOAD_ID.match(upload_id):
+            raise ValueError("not a valid upload id")
         return self._uploads / upload_id
 
     def create_upload(self, upload_id: str) -> None:
