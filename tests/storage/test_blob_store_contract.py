@@ -71,7 +71,7 @@ def test_committing_the_same_content_twice_keeps_one_blob(store: BlobStore) -> N
 
 def test_deleting_and_discarding_are_idempotent(store: BlobStore) -> None:
     store.delete_blob(_digest(b"never stored"))
-    store.discard_upload("never started")
+    store.discard_upload("never-started")
     assert store.blob_size(_digest(b"never stored")) is None
 
 
