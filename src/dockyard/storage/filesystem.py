@@ -6,6 +6,7 @@ never sees a partial blob, whatever happens to the writer.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -14,6 +15,7 @@ from pathlib import Path
 from dockyard.storage import Hasher
 
 _READ_CHUNK = 1024 * 1024
+_FLUSH_BYTES = 1024 * 1024
 _UPLOAD_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 _DIGEST = re.compile(r"^[a-z0-9]+:[a-f0-9]{64,128}$")
 
@@ -48,24 +50,35 @@ class FilesystemBlobStore:
     async def append_upload(
         self, upload_id: str, offset: int, chunks: AsyncIterator[bytes], hasher: Hasher | None
     ) -> int:
-        """Write chunks at `offset`, hashing as they arrive; truncate whatever lay beyond."""
+        """Write chunks at `offset`, hashing as they arrive; truncate whatever lay beyond.
+
+        Chunks are gathered into 1 MiB buffers that a worker thread writes and hashes (both
+        release the GIL) while the event loop receives the next buffer.
+        """
+        loop = asyncio.get_running_loop()
         fd = os.open(self._upload_path(upload_id), os.O_WRONLY)
+        pending: asyncio.Future[None] | None = None
         try:
             os.lseek(fd, offset, os.SEEK_SET)
             position = offset
+            buffer = bytearray()
             async for chunk in chunks:
-                if not chunk:
-                    continue
-                view = memoryview(chunk)
-                while view:
-                    written = os.write(fd, view)
-                    view = view[written:]
-                if hasher is not None:
-                    hasher.update(chunk)
+                buffer += chunk
                 position += len(chunk)
+                if len(buffer) >= _FLUSH_BYTES:
+                    if pending is not None:
+                        await pending
+                    pending = loop.run_in_executor(None, _write_and_hash, fd, buffer, hasher)
+                    buffer = bytearray()
+            if pending is not None:
+                await pending
+                pending = None
+            _write_and_hash(fd, buffer, hasher)
             os.ftruncate(fd, position)
             return position
         finally:
+            if pending is not None:
+                await asyncio.wait([pending])
             os.close(fd)
 
     def upload_size(self, upload_id: str) -> int | None:
@@ -127,6 +140,14 @@ class FilesystemBlobStore:
                 digest = f"{algorithm_dir.name}:{path.name}"
                 if _DIGEST.match(digest):
                     yield digest
+
+
+def _write_and_hash(fd: int, data: bytearray, hasher: Hasher | None) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    if hasher is not None:
+        hasher.update(data)
 
 
 def _fsync_dir(path: Path) -> None:
