@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -50,14 +52,19 @@ class RunningRegistry:
         return httpx.Client(base_url=self.url, timeout=30)
 
     def stop(self) -> None:
-        """Stop the server and wait for it."""
+        """Stop the server (its workers too) and wait for it."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL the server and its workers at once, as a crash of the machine would."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
 
 def start_registry(data_dir: Path, *extra: str, port: int | None = None) -> RunningRegistry:
@@ -68,6 +75,7 @@ def start_registry(data_dir: Path, *extra: str, port: int | None = None) -> Runn
         [DOCKYARD, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data_dir), *extra],
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so a kill reaches the workers too
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20

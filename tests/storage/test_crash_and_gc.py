@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
 import socket
 import subprocess
 from pathlib import Path
@@ -66,8 +65,7 @@ def _push_image(client: httpx.Client, name: str, tag: str, layer: bytes) -> str:
 
 def _restart(server: RunningRegistry, kill: bool = False) -> RunningRegistry:
     if kill:
-        server.process.send_signal(signal.SIGKILL)
-        server.process.wait()
+        server.kill()
     else:
         server.stop()
     return start_registry(server.data_dir, port=int(server.host.rsplit(":", 1)[1]))
