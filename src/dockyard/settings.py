@@ -80,7 +80,7 @@ HELP: dict[str, str] = {
 
 def _split_listen(listen: str) -> tuple[str, int]:
     host, sep, port = listen.rpartition(":")
-    if not sep or not port.isdigit() or not host:
+    if not sep or not port.isascii() or not port.isdigit() or not host:
         raise SettingsError(f"listen: expected host:port, got {listen!r}")
     return host.strip("[]"), int(port)
 

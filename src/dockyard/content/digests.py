@@ -32,7 +32,7 @@ class Digest:
 
 def parse_digest(text: str) -> Digest:
     """Parse and validate a digest string; raise `DigestInvalid` with the reason."""
-    match = _DIGEST.match(text)
+    match = _DIGEST.fullmatch(text)
     if match is None:
         raise DigestInvalid(f"invalid digest {text[:200]!r}", detail={"digest": text[:200]})
     algorithm, encoded = match.groups()
@@ -42,7 +42,7 @@ def parse_digest(text: str) -> Digest:
             f"unsupported digest algorithm {algorithm!r}; use one of {', '.join(SUPPORTED_ALGORITHMS)}",
             detail={"digest": text[:200]},
         )
-    if not pattern.match(encoded):
+    if not pattern.fullmatch(encoded):
         raise DigestInvalid(f"invalid {algorithm} digest {text[:200]!r}", detail={"digest": text[:200]})
     return Digest(algorithm, encoded)
 

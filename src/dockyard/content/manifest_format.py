@@ -117,8 +117,8 @@ def parse_manifest(body: bytes, content_type: str) -> Manifest:
     """Parse a manifest body sent with `content_type`; raise `ManifestInvalid` or `Unsupported`."""
     try:
         document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ManifestInvalid(f"manifest is not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, absurd numbers, absurd nesting
+        raise ManifestInvalid(f"manifest is not valid JSON: {str(exc)[:200]}") from exc
     if not isinstance(document, dict):
         raise ManifestInvalid("manifest must be a JSON object")
     media_type = _resolve_media_type(document, content_type)

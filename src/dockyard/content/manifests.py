@@ -96,7 +96,7 @@ def page_size(raw: str | None) -> int:
     """The `n` query parameter: 0 to 1000, 1000 when absent."""
     if raw is None or raw == "":
         return MAX_PAGE
-    if not raw.isdigit() or int(raw) > MAX_PAGE:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_PAGE:
         raise PaginationInvalid(f"n must be an integer from 0 to {MAX_PAGE}", detail={"n": raw[:20]})
     return int(raw)
 

@@ -16,7 +16,7 @@ def validate_name(name: str) -> str:
     """Return `name` if it is a valid repository name, else raise `NameInvalid` saying why."""
     if len(name) > MAX_NAME_LENGTH:
         raise NameInvalid(f"repository name is longer than {MAX_NAME_LENGTH} characters", detail={"name": name[:300]})
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise NameInvalid(
             "invalid repository name: use lower-case letters, digits and separators (. _ __ -), "
             "path components joined by /",
@@ -27,7 +27,7 @@ def validate_name(name: str) -> str:
 
 def validate_tag(tag: str) -> str:
     """Return `tag` if it is a valid tag, else raise `TagInvalid`."""
-    if not _TAG.match(tag):
+    if not _TAG.fullmatch(tag):
         raise TagInvalid(
             "invalid tag: up to 128 of letters, digits, '_', '.', '-', not starting with '.' or '-'",
             detail={"tag": tag[:200]},

@@ -10,6 +10,7 @@ from starlette.responses import FileResponse, Response
 from dockyard.content.blobs import delete_blob, stat_blob
 from dockyard.content.digests import parse_digest
 from dockyard.content.errors import BlobUnknown
+from dockyard.distribution.errors import OciCode, oci_error
 from dockyard.distribution.http import authorize, registry_of, repository_name
 
 
@@ -26,7 +27,39 @@ async def get_blob(request: Request) -> Response:
         stat_result = os.stat(blob.path)
     except FileNotFoundError:
         raise BlobUnknown("blob unknown to registry", detail={"digest": str(digest)}) from None
+    starts = _range_starts(request, stat_result.st_size)
+    if starts is None:
+        # RFC 9110: a Range of another unit, or one that does not parse, is ignored.
+        request.scope["headers"] = [(k, v) for k, v in request.scope["headers"] if k.lower() != b"range"]
+    elif not any(start < stat_result.st_size for start in starts):
+        return oci_error(
+            OciCode.RANGE_INVALID,
+            "the requested range is not satisfiable",
+            416,
+            headers={"Content-Range": f"bytes */{stat_result.st_size}"},
+        )
     return FileResponse(blob.path, headers=headers, media_type="application/octet-stream", stat_result=stat_result)
+
+
+def _range_starts(request: Request, size: int) -> list[int] | None:
+    """Start offsets of a `Range: bytes=…` header; None when there is none or it must be ignored."""
+    unit, _, spec = request.headers.get("range", "").partition("=")
+    if unit.strip().lower() != "bytes":
+        return None
+    starts = []
+    for part in spec.split(","):
+        first, dash, last = part.strip().partition("-")
+        if not dash or not all(not x or (x.isascii() and x.isdigit()) for x in (first, last)):
+            return None
+        if first:
+            if last and int(last) < int(first):
+                return None
+            starts.append(int(first))
+        elif last and int(last) > 0:
+            starts.append(max(size - int(last), 0) if size else size)
+        else:
+            return None
+    return starts
 
 
 async def remove_blob(request: Request) -> Response:

@@ -12,6 +12,11 @@ from dockyard.content.names import validate_name
 from dockyard.content.registry import Registry
 
 
+def _is_number(text: str) -> bool:
+    """Only ASCII digits: `str.isdigit` also accepts characters `int` refuses, such as '²'."""
+    return text.isascii() and text.isdigit()
+
+
 def registry_of(request: Request) -> Registry:
     """The registry the app was assembled with."""
     registry: Registry = request.app.state.registry
@@ -34,7 +39,7 @@ def content_length(request: Request) -> int | None:
     raw = request.headers.get("content-length")
     if raw is None:
         return None
-    if not raw.isdigit():
+    if not _is_number(raw):
         raise SizeInvalid("Content-Length is not a non-negative integer")
     return int(raw)
 
@@ -46,7 +51,7 @@ def content_range(request: Request) -> tuple[int, int] | None:
         return None
     text = raw.strip().removeprefix("bytes").strip().split("/")[0]
     start, sep, end = text.partition("-")
-    if not sep or not start.isdigit() or not end.isdigit() or int(end) < int(start):
+    if not sep or not _is_number(start) or not _is_number(end) or int(end) < int(start):
         raise UploadInvalid("Content-Range must be <start>-<end>", detail={"Content-Range": raw[:100]})
     return int(start), int(end)
 

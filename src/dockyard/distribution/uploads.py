@@ -99,6 +99,7 @@ async def finish(request: Request) -> Response:
         request.path_params["upload_id"],
         digest,
         body_stream(request),
+        content_range(request),
         content_length(request),
     )
     return _created(name, digest)

@@ -88,4 +88,7 @@ uploads = Table(
     Column("size", BigInteger, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # The request writing to the session right now, and until when its claim holds.
+    Column("writer", String(64)),
+    Column("writer_until", Float),
 )

@@ -145,13 +145,20 @@ class MetadataStore:
             connection.execute(insert(repository_blobs).values(repository_id=repository_id, digest=digest))
 
     @contextmanager
-    def committing_blob(self, name: str, digest: str, size: int, upload_id: str, now: float) -> Iterator[None]:
-        """Hold the write lock while the caller makes the blob's bytes visible; then link the blob
-        to `name` and end the upload session, in the same transaction."""
+    def committing_blob(
+        self, name: str, digest: str, size: int, upload_id: str, writer: str, now: float
+    ) -> Iterator[bool]:
+        """Under the write lock: yield whether `writer` still holds the upload session; the caller
+        then makes the blob's bytes visible, and the blob is linked to `name` and the session ended
+        in the same transaction."""
         with self._write() as connection:
-            yield
-            self._link_blob(connection, name, digest, size, now)
-            connection.execute(delete(uploads).where(uploads.c.id == upload_id))
+            held = connection.execute(
+                select(uploads.c.id).where(uploads.c.id == upload_id, uploads.c.writer == writer)
+            ).first()
+            yield held is not None
+            if held is not None:
+                self._link_blob(connection, name, digest, size, now)
+                connection.execute(delete(uploads).where(uploads.c.id == upload_id))
 
     def blob_size(self, name: str, digest: str) -> int | None:
         """Size of a blob linked to repository `name`, or None."""
@@ -383,17 +390,49 @@ class MetadataStore:
 
     def get_upload(self, upload_id: str) -> UploadSession | None:
         """An upload session by id."""
+        columns = (uploads.c.id, uploads.c.repository, uploads.c.size, uploads.c.created_at, uploads.c.updated_at)
         with self._engine.connect() as connection:
-            row = connection.execute(select(uploads).where(uploads.c.id == upload_id)).first()
+            row = connection.execute(select(*columns).where(uploads.c.id == upload_id)).first()
         return None if row is None else UploadSession(*row)
 
-    def advance_upload(self, upload_id: str, expected_size: int, new_size: int, now: float) -> bool:
-        """Move the session from `expected_size` to `new_size`; False if someone else moved it first."""
+    def claim_upload(self, upload_id: str, expected_size: int, writer: str, now: float, lease: float) -> bool:
+        """Make `writer` the only request writing to the session, if it still holds `expected_size`
+        bytes and no other writer's claim is live. False when the claim is refused."""
+        free = (uploads.c.writer.is_(None)) | (uploads.c.writer_until < now)
         with self._write() as connection:
             result = connection.execute(
                 update(uploads)
-                .where(uploads.c.id == upload_id, uploads.c.size == expected_size)
-                .values(size=new_size, updated_at=now)
+                .where(uploads.c.id == upload_id, uploads.c.size == expected_size, free)
+                .values(writer=writer, writer_until=now + lease)
+            )
+            return result.rowcount > 0
+
+    def renew_claim(self, upload_id: str, writer: str, now: float, lease: float) -> bool:
+        """Extend `writer`'s claim; False when it has lost it (or the session is gone)."""
+        with self._write() as connection:
+            result = connection.execute(
+                update(uploads)
+                .where(uploads.c.id == upload_id, uploads.c.writer == writer)
+                .values(writer_until=now + lease)
+            )
+            return result.rowcount > 0
+
+    def release_claim(self, upload_id: str, writer: str) -> None:
+        """Give up `writer`'s claim without changing the session."""
+        with self._write() as connection:
+            connection.execute(
+                update(uploads)
+                .where(uploads.c.id == upload_id, uploads.c.writer == writer)
+                .values(writer=None, writer_until=None)
+            )
+
+    def advance_upload(self, upload_id: str, writer: str, new_size: int, now: float) -> bool:
+        """Record `writer`'s completed write and release its claim; False if it had lost the claim."""
+        with self._write() as connection:
+            result = connection.execute(
+                update(uploads)
+                .where(uploads.c.id == upload_id, uploads.c.writer == writer)
+                .values(size=new_size, updated_at=now, writer=None, writer_until=None)
             )
             return result.rowcount > 0
 

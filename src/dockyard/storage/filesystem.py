@@ -22,7 +22,7 @@ _DIGEST = re.compile(r"^[a-z0-9]+:[a-f0-9]{64,128}$")
 
 def _sharded(digest: str) -> str:
     """`sha256:abcd…` -> `sha256/ab/abcd…`; refuses anything that could escape the blob tree."""
-    if not _DIGEST.match(digest):
+    if not _DIGEST.fullmatch(digest):
         raise ValueError("not a validated digest")
     algorithm, encoded = digest.split(":", 1)
     return f"{algorithm}/{encoded[:2]}/{encoded}"
@@ -39,7 +39,7 @@ class FilesystemBlobStore:
         self._uploads.mkdir(parents=True, exist_ok=True)
 
     def _upload_path(self, upload_id: str) -> Path:
-        if not _UPLOAD_ID.match(upload_id):
+        if not _UPLOAD_ID.fullmatch(upload_id):
             raise ValueError("not a valid upload id")
         return self._uploads / upload_id
 
@@ -138,7 +138,7 @@ class FilesystemBlobStore:
         for algorithm_dir in self._blobs.iterdir():
             for path in algorithm_dir.glob("*/*"):
                 digest = f"{algorithm_dir.name}:{path.name}"
-                if _DIGEST.match(digest):
+                if _DIGEST.fullmatch(digest):
                     yield digest
 
 

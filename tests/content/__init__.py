@@ -1,0 +1,1 @@
+"""Property-based tests of the content layer's grammars."""

@@ -1,0 +1,1 @@
+"""HTTP-level tests of the OCI distribution API against a running registry."""
