@@ -24,6 +24,7 @@ run: $(BIN)/dockyard
 
 lint: $(VENV)/.test-extras
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests
 
 typecheck: $(VENV)/.test-extras
 	$(BIN)/mypy
