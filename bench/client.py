@@ -52,13 +52,13 @@ def _parser() -> argparse.ArgumentParser:
 def _push(args: argparse.Namespace) -> dict[str, object]:
     with args.file.open("rb") as f, Connection("127.0.0.1", args.port) as conn:
         blob = BlobSource(f, args.prefix_len, bytes.fromhex(args.tail))
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if args.chunk:
             push_chunked(conn, args.repo, blob, args.digest, args.chunk)
         else:
             push_monolithic(conn, args.repo, blob, args.digest)
-        seconds = time.perf_counter() - start
-    return {"bytes": blob.size, "seconds": seconds}
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"bytes": blob.size, "seconds": seconds, "cpu_s": cpu}
 
 
 def _pull(args: argparse.Namespace) -> dict[str, object]:
@@ -70,23 +70,26 @@ async def _pull_async(port: int, path: str, clients: int, duration: float) -> di
     counters = [0] * clients
     completed = [0] * clients
     request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
-    tasks = [
-        asyncio.create_task(_pull_loop(port, request, counters, completed, i)) for i in range(clients)
-    ]
-    start = time.perf_counter()
+    tasks = [asyncio.create_task(_pull_loop(port, request, counters, completed, i)) for i in range(clients)]
+    start, cpu = time.perf_counter(), time.process_time()
     await asyncio.sleep(duration)
     total, seconds = sum(counters), time.perf_counter() - start
+    cpu = time.process_time() - cpu
     for task in tasks:
         task.cancel()
     outcomes = await asyncio.gather(*tasks, return_exceptions=True)
     errors = [repr(o) for o in outcomes if isinstance(o, BaseException)]
     errors = [e for e in errors if "CancelledError" not in e]
-    return {"bytes": total, "seconds": seconds, "completed": sum(completed), "errors": errors}
+    return {
+        "bytes": total,
+        "seconds": seconds,
+        "cpu_s": cpu,
+        "completed": sum(completed),
+        "errors": errors,
+    }
 
 
-async def _pull_loop(
-    port: int, request: bytes, counters: list[int], completed: list[int], i: int
-) -> None:
+async def _pull_loop(port: int, request: bytes, counters: list[int], completed: list[int], i: int) -> None:
     loop = asyncio.get_running_loop()
     sock = socket.socket()
     sock.setblocking(False)

@@ -131,10 +131,13 @@ class Connection:
         return line
 
     def _read_exact(self, n: int) -> bytes:
-        while len(self._buf) < n:
-            self._buf += self._recv()
-        data, self._buf = self._buf[:n], self._buf[n:]
-        return data
+        parts, have = [self._buf], len(self._buf)
+        while have < n:
+            parts.append(self._recv())
+            have += len(parts[-1])
+        data = b"".join(parts)
+        self._buf = data[n:]
+        return data[:n]
 
     def _read_response(self, method: str) -> Response:
         status, headers = parse_head(self._read_until(b"\r\n\r\n"))
@@ -146,23 +149,23 @@ class Connection:
             return Response(status, headers, self._read_chunked())
         if "content-length" in headers:
             return Response(status, headers, self._read_exact(int(headers["content-length"])))
-        body = self._buf
+        parts = [self._buf]
         self._buf = b""
         try:
             while True:
-                body += self._recv()
+                parts.append(self._recv())
         except HttpError:
             self.close()
-        return Response(status, headers, body)
+        return Response(status, headers, b"".join(parts))
 
     def _read_chunked(self) -> bytes:
-        body = b""
+        parts: list[bytes] = []
         while True:
             size = int(self._read_until(b"\r\n").split(b";")[0], 16)
             if size == 0:
                 self._read_until(b"\r\n")
-                return body
-            body += self._read_exact(size)
+                return b"".join(parts)
+            parts.append(self._read_exact(size))
             self._read_until(b"\r\n")
 
 

@@ -11,6 +11,8 @@ import hashlib
 import json
 from pathlib import Path
 
+import httpx
+
 from bench.rawhttp import BlobSource, Connection, expect, path_of, with_query
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -97,9 +99,7 @@ def seed(conn: Connection, image: SeedImage) -> None:
         push_monolithic(conn, SEED_REPO, blob, image.big_layer_digest)
     manifest = image.manifest()
     target = f"/v2/{SEED_REPO}/manifests/{SEED_TAG}"
-    expect(
-        conn.request("PUT", target, {"Content-Type": OCI_MANIFEST}, manifest), 201, what="PUT manifest"
-    )
+    expect(conn.request("PUT", target, {"Content-Type": OCI_MANIFEST}, manifest), 201, what="PUT manifest")
     check_manifest(conn, manifest)
 
 
@@ -126,3 +126,18 @@ def write_static_copy(root: Path, image: SeedImage) -> None:
     except OSError:
         big.symlink_to(image.big_layer_path)
     (manifests / SEED_TAG).write_bytes(image.manifest())
+
+
+def verify_blob(base_url: str, digest: str, size: int) -> None:
+    """GET the seed's big blob once (untimed) and check its length and digest: fast must also be right."""
+    hasher = hashlib.sha256()
+    got = 0
+    url = f"{base_url}/v2/{SEED_REPO}/blobs/{digest}"
+    with httpx.stream("GET", url, timeout=120) as response:
+        if response.status_code != 200:
+            raise RuntimeError(f"GET blob answered {response.status_code}")
+        for chunk in response.iter_raw(1 << 20):
+            hasher.update(chunk)
+            got += len(chunk)
+    if got != size or "sha256:" + hasher.hexdigest() != digest:
+        raise RuntimeError(f"GET blob returned {got} bytes with another digest than {digest}")

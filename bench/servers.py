@@ -7,6 +7,7 @@ for the whole process tree, so multi-process servers (granian workers, nginx wor
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shlex
@@ -85,8 +86,10 @@ def start_dockyard(workdir: Path, extra_args: str = "") -> Server:
     data.mkdir()
     argv = [str(exe), "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data)]
     argv += shlex.split(extra_args)
-    # Same footing as the reference (log level error, no access log); ignored if unknown.
-    env = dict(os.environ, DOCKYARD_LOG_LEVEL="error")
+    # Default settings (no inherited DOCKYARD_* or config file), on the reference's footing: log
+    # level error, no access log.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKYARD_")}
+    env["DOCKYARD_LOG_LEVEL"] = "error"
     return _launch("dockyard", "Dockyard", argv, port, workdir, env)
 
 
@@ -132,8 +135,7 @@ def start_nginx(workdir: Path, static_root: Path) -> Server:
 
 def _nginx_config(prefix: Path, root: Path, port: int) -> str:
     temps = "\n".join(
-        f"    {kind}_temp_path {prefix}/tmp/{kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        f"    {kind}_temp_path {prefix}/tmp/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     return f"""worker_processes auto;
 daemon off;
@@ -166,8 +168,13 @@ def _launch(
     log = (workdir / "server.log").open("wb")
     try:
         proc = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, env=env, cwd=workdir,
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
+            cwd=workdir,
         )
     except OSError as exc:
         raise Unavailable(f"cannot run {argv[0]}: {exc}") from exc
@@ -210,10 +217,8 @@ def _log_tail(server: Server, lines: int = 5) -> str:
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _tree(root: int) -> list[int]:

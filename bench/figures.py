@@ -1,0 +1,111 @@
+"""What is measured: each `Figure` names one number, which servers take part, and how one run is made.
+
+A figure's run gets the server, the round number and the shared `Workload` (the big blob and its
+digests); it returns one `load.Sample`. Pushes go to a fresh repository with a blob of their own (same
+big file, a different last 32 bytes) so that no push finds its blob already stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import load
+from bench.registry import SEED_REPO, SEED_TAG
+from bench.servers import Server
+
+REGISTRIES = ("dockyard", "reference")
+ALL = ("dockyard", "reference", "nginx")
+CHUNK = 8 << 20
+_TAIL = 32
+MANIFEST_PATH = f"/v2/{SEED_REPO}/manifests/{SEED_TAG}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    """The big blob on disk, the hash state of all but its last bytes, and the run lengths."""
+
+    blob_path: Path
+    blob_size: int
+    blob_digest: str
+    prefix_hash: hashlib._Hash  # sha256 state after the first blob_size - 32 bytes
+    duration: float
+    pull_duration: float
+
+    def push_job(self, key: str, round_no: int, chunk: int) -> load.PushJob:
+        """A push of a blob no server has seen: the file's prefix plus a tail unique to this push."""
+        label = f"{key}-{round_no}-{'chunked' if chunk else 'mono'}"
+        tail = hashlib.sha256(label.encode()).digest()[:_TAIL]
+        hasher = self.prefix_hash.copy()
+        hasher.update(tail)
+        repo = f"bench/push-r{round_no}-{'chunked' if chunk else 'mono'}"
+        return load.PushJob(self.blob_path, self.blob_size - _TAIL, tail, "sha256:" + hasher.hexdigest(), repo, chunk)
+
+    @property
+    def blob_url_path(self) -> str:
+        """Request path of the seed's big blob (the same on every server)."""
+        return f"/v2/{SEED_REPO}/blobs/{self.blob_digest}"
+
+
+Runner = Callable[[Server, int, Workload], load.Sample]
+
+
+@dataclasses.dataclass(frozen=True)
+class Figure:
+    """One row group of the report."""
+
+    key: str
+    title: str
+    kind: str  # "throughput" (MB/s) or "requests" (req/s with p50/p99)
+    servers: tuple[str, ...]
+    run: Runner
+
+
+def _push(chunk: int) -> Runner:
+    def run(server: Server, round_no: int, work: Workload) -> load.Sample:
+        return load.push(server, work.push_job(server.key, round_no, chunk))
+
+    return run
+
+
+def _pull(clients: int) -> Runner:
+    def run(server: Server, _round: int, work: Workload) -> load.Sample:
+        return load.pull(server, work.blob_url_path, clients, work.pull_duration)
+
+    return run
+
+
+def _get(connections: int) -> Runner:
+    def run(server: Server, _round: int, work: Workload) -> load.Sample:
+        return load.wrk_get(server, MANIFEST_PATH, connections, work.duration)
+
+    return run
+
+
+def _head(connections: int) -> Runner:
+    def run(server: Server, _round: int, work: Workload) -> load.Sample:
+        with tempfile.NamedTemporaryFile(suffix=".csv") as csv:
+            return load.ab_head(server, MANIFEST_PATH, connections, work.duration, Path(csv.name))
+
+    return run
+
+
+def all_figures(blob_mib: int) -> list[Figure]:
+    """Every figure, in report order."""
+    size = f"{blob_mib} MiB"
+    figures = [
+        Figure("push_monolithic", f"blob push {size}, monolithic", "throughput", REGISTRIES, _push(0)),
+        Figure("push_chunked", f"blob push {size}, 8 MiB chunks", "throughput", REGISTRIES, _push(CHUNK)),
+        Figure("pull_1", f"blob pull {size}, 1 client", "throughput", ALL, _pull(1)),
+        Figure("pull_8", f"blob pull {size}, 8 clients", "throughput", ALL, _pull(8)),
+    ]
+    for c in (1, 16, 64):
+        title = f"manifest GET by tag, {c} conn (wrk)"
+        figures.append(Figure(f"manifest_get_c{c}", title, "requests", ALL, _get(c)))
+    for c in (1, 16, 64):
+        title = f"manifest HEAD by tag, {c} conn (ab)"
+        figures.append(Figure(f"manifest_head_c{c}", title, "requests", ALL, _head(c)))
+    return figures
