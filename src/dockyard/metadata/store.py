@@ -9,6 +9,8 @@ while another process is making the same blob visible.
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from dockyard.metadata.schema import (
@@ -78,14 +80,30 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+_MANIFEST_COLUMNS = "m.digest, m.media_type, m.content, m.subject"
+_MANIFEST_BY_TAG = (
+    f"SELECT {_MANIFEST_COLUMNS} FROM repositories r JOIN tags t ON t.repository_id = r.id "
+    "JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest "
+    "WHERE r.name = :name AND t.name = :ref"
+)
+_MANIFEST_BY_DIGEST = (
+    f"SELECT {_MANIFEST_COLUMNS} FROM repositories r JOIN manifests m ON m.repository_id = r.id "
+    "WHERE r.name = :name AND m.digest = :ref"
+)
+
+
 class MetadataStore:
     """Repositories, blob links, manifests, tags, referrers and upload sessions."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine = create_engine(url)
+        self._sqlite_path: str | None = None
+        self._local = threading.local()
         if self._engine.dialect.name == "sqlite":
             _configure_sqlite(self._engine)
+            database = self._engine.url.database
+            self._sqlite_path = database if database and database != ":memory:" else None
         self._writer = self._engine.execution_options(dockyard_write=True)
 
     def migrate(self) -> None:
@@ -98,6 +116,10 @@ class MetadataStore:
 
     def close(self) -> None:
         """Release pooled connections."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
         self._engine.dispose()
 
     @contextmanager
@@ -306,18 +328,21 @@ class MetadataStore:
 
     def get_manifest(self, name: str, reference: str, by_digest: bool) -> StoredManifest | None:
         """The manifest tagged `reference`, or with digest `reference` when `by_digest`."""
-        columns = (manifests.c.digest, manifests.c.media_type, manifests.c.content, manifests.c.subject)
-        query = select(*columns).join(repositories, repositories.c.id == manifests.c.repository_id)
-        if by_digest:
-            query = query.where(repositories.c.name == name, manifests.c.digest == reference)
-        else:
-            query = query.join(
-                tags,
-                (tags.c.repository_id == manifests.c.repository_id) & (tags.c.manifest_digest == manifests.c.digest),
-            ).where(repositories.c.name == name, tags.c.name == reference)
-        with self._engine.connect() as connection:
-            row = connection.execute(query).first()
-        return None if row is None else StoredManifest(row[0], row[1], row[2], row[3])
+        row = self._hot_read(_MANIFEST_BY_DIGEST if by_digest else _MANIFEST_BY_TAG, {"name": name, "ref": reference})
+        return None if row is None else StoredManifest(row[0], row[1], bytes(row[2]), row[3])
+
+    def _hot_read(self, sql: str, params: dict[str, str]) -> Any:
+        """One row of a read on the hot path. On SQLite it runs on a plain per-thread connection in
+        autocommit mode: no pool checkout, no transaction, no statement compilation."""
+        if self._sqlite_path is None:
+            with self._engine.connect() as connection:
+                return connection.execute(text(sql), params).first()
+        raw: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if raw is None:
+            raw = sqlite3.connect(self._sqlite_path, isolation_level=None, check_same_thread=False)
+            raw.execute("PRAGMA busy_timeout=30000")
+            self._local.connection = raw
+        return raw.execute(sql, params).fetchone()
 
     def delete_manifest(self, name: str, digest: str) -> bool:
         """Delete a manifest, every tag on it and its references; False when it did not exist."""
