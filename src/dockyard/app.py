@@ -31,6 +31,7 @@ def open_registry(settings: Settings) -> Registry:
         metadata=MetadataStore(settings.resolved_metadata_url),
         blobs=open_blob_store(settings.resolved_blob_store_url),
         upload_expiry_seconds=settings.upload_expiry_seconds,
+        sparse_manifests=settings.sparse_manifests,
     )
 
 

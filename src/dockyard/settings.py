@@ -34,6 +34,7 @@ class Settings:
     metadata_url: str = ""
     upload_expiry_seconds: int = 86400
     gc_grace_seconds: int = 3600
+    sparse_manifests: bool = True
     workers: int = 1
     log_level: str = "info"
 
@@ -73,6 +74,8 @@ HELP: dict[str, str] = {
     "metadata_url": "SQLAlchemy URL of the metadata store (default: sqlite:///<data_dir>/dockyard.db).",
     "upload_expiry_seconds": "An upload session untouched this long is discarded.",
     "gc_grace_seconds": "`dockyard gc` never removes a blob uploaded or mounted more recently than this.",
+    "sparse_manifests": "Accept manifests whose layers or index children are not pushed (yet): the OCI spec allows "
+    "it and mirrors copy only some platforms. false: refuse them with MANIFEST_BLOB_UNKNOWN.",
     "workers": "Number of server worker processes.",
     "log_level": "Server log level: debug, info, warning or error.",
 }
@@ -107,7 +110,11 @@ def _convert(name: str, kind: str, raw: object, source: str) -> object:
             return int(str(raw))
         if kind == "str":
             return str(raw)
-    except ValueError:
+        if kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}[str(raw).lower()]
+    except (KeyError, ValueError):
         pass
     raise SettingsError(f"{name}: {raw!r} from {source} is not a valid {kind.split(' ')[0]}")
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from tests.conftest import start_registry
 from tests.oci import (
     DOCKER_SCHEMA1_SIGNED,
     OCI_INDEX,
@@ -52,7 +54,26 @@ def test_a_docker_schema1_manifest_is_refused(http: httpx.Client, content_type: 
     assert {"MANIFEST_INVALID", "UNSUPPORTED"} & set(error_codes(response))
 
 
-def test_a_manifest_whose_layer_is_missing_is_400_manifest_blob_unknown(http: httpx.Client) -> None:
+@pytest.fixture(scope="module")
+def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """A registry started with --no-sparse-manifests: every reference must be pushed first."""
+    server = start_registry(tmp_path_factory.mktemp("strict") / "data", "--no-sparse-manifests")
+    with server.client() as client:
+        yield client
+    server.stop()
+
+
+def test_a_sparse_manifest_is_accepted_by_default(http: httpx.Client) -> None:
+    name, config = unique_name(), b"{}"
+    push_blob(http, name, config)
+    body = json.dumps(image_manifest(config, [random_blob()])).encode()
+
+    assert put_manifest(http, name, "v1", body, OCI_MANIFEST).status_code == 201
+    assert http.get(f"/v2/{name}/manifests/v1").content == body
+
+
+def test_a_manifest_whose_layer_is_missing_is_400_manifest_blob_unknown(strict: httpx.Client) -> None:
+    http = strict
     name, config = unique_name(), b"{}"
     push_blob(http, name, config)
     body = json.dumps(image_manifest(config, [random_blob()])).encode()
@@ -60,7 +81,8 @@ def test_a_manifest_whose_layer_is_missing_is_400_manifest_blob_unknown(http: ht
     assert_oci_error(put_manifest(http, name, "v1", body, OCI_MANIFEST), 400, "MANIFEST_BLOB_UNKNOWN")
 
 
-def test_a_manifest_whose_config_is_missing_is_400_manifest_blob_unknown(http: httpx.Client) -> None:
+def test_a_manifest_whose_config_is_missing_is_400_manifest_blob_unknown(strict: httpx.Client) -> None:
+    http = strict
     name, layer = unique_name(), random_blob()
     push_blob(http, name, layer)
     body = json.dumps(image_manifest(random_blob(), [layer])).encode()
@@ -68,7 +90,8 @@ def test_a_manifest_whose_config_is_missing_is_400_manifest_blob_unknown(http: h
     assert_oci_error(put_manifest(http, name, "v1", body, OCI_MANIFEST), 400, "MANIFEST_BLOB_UNKNOWN")
 
 
-def test_a_manifest_refused_for_a_missing_blob_leaves_no_tag(http: httpx.Client) -> None:
+def test_a_manifest_refused_for_a_missing_blob_leaves_no_tag(strict: httpx.Client) -> None:
+    http = strict
     name, config = unique_name(), b"{}"
     push_image(http, name, "v1")
     push_blob(http, name, config)
@@ -80,7 +103,8 @@ def test_a_manifest_refused_for_a_missing_blob_leaves_no_tag(http: httpx.Client)
     assert http.get(f"/v2/{name}/manifests/{sha256(body)}").status_code == 404
 
 
-def test_an_index_whose_child_is_missing_is_400_manifest_blob_unknown(http: httpx.Client) -> None:
+def test_an_index_whose_child_is_missing_is_400_manifest_blob_unknown(strict: httpx.Client) -> None:
+    http = strict
     name = unique_name()
     present = push_image(http, name, None)
     absent = Pushed(OCI_MANIFEST, b"{}", unknown_digest())

@@ -299,3 +299,35 @@ def test_deleting_a_manifest_in_an_unknown_repository_is_404(http: httpx.Client)
 
     assert response.status_code == 404
     assert response.json()["errors"]
+
+
+def test_a_push_by_digest_with_tag_parameters_applies_each_tag_and_says_so(http: httpx.Client) -> None:
+    name = unique_name()
+    body = _image_body(http, name)
+
+    response = http.put(
+        f"/v2/{name}/manifests/{sha512(body)}",
+        params=[("tag", "1.2.3"), ("tag", "latest")],
+        content=body,
+        headers={"Content-Type": OCI_MANIFEST},
+    )
+
+    assert response.status_code == 201
+    assert response.headers["OCI-Tag"] == "1.2.3, latest"
+    assert http.get(f"/v2/{name}/tags/list").json()["tags"] == ["1.2.3", "latest"]
+    assert http.get(f"/v2/{name}/manifests/latest").headers["Docker-Content-Digest"] == sha512(body)
+
+
+def test_a_push_by_digest_with_a_malformed_tag_parameter_is_refused_and_stores_nothing(http: httpx.Client) -> None:
+    name = unique_name()
+    body = _image_body(http, name)
+
+    response = http.put(
+        f"/v2/{name}/manifests/{sha256(body)}",
+        params={"tag": ".bad"},
+        content=body,
+        headers={"Content-Type": OCI_MANIFEST},
+    )
+
+    assert_oci_error(response, 400, "TAG_INVALID")
+    assert http.get(f"/v2/{name}/manifests/{sha256(body)}").status_code == 404

@@ -44,6 +44,7 @@ def main() -> None:
 @click.option("--blob-store-url", help=setting_help("blob_store_url"))
 @click.option("--metadata-url", help=setting_help("metadata_url"))
 @click.option("--upload-expiry-seconds", type=int, help=setting_help("upload_expiry_seconds"))
+@click.option("--sparse-manifests/--no-sparse-manifests", default=None, help=setting_help("sparse_manifests"))
 @click.option("--workers", type=int, help=setting_help("workers"))
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), help=setting_help("log_level"))
 def serve(config: Path | None, **flags: Any) -> None:

@@ -74,3 +74,7 @@ class Unsupported(ContentError):
 
 class PaginationInvalid(ContentError):
     """An `n` or `last` query value that cannot be used."""
+
+
+class TooManyTags(ContentError):
+    """More tags in one manifest push than the registry accepts."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dockyard.content.digests import Digest, digest_of, is_digest, parse_digest
@@ -12,6 +13,7 @@ from dockyard.content.errors import (
     ManifestUnknown,
     NameUnknown,
     PaginationInvalid,
+    TooManyTags,
 )
 from dockyard.content.manifest_format import (
     MAX_MANIFEST_BYTES,
@@ -26,22 +28,31 @@ from dockyard.metadata.store import StoredManifest
 MAX_PAGE = 1000
 
 
+MAX_TAGS_PER_PUT = 100
+
+
 @dataclass(frozen=True)
 class PutResult:
     """What the client is told after a manifest is stored."""
 
     digest: Digest
     subject: Digest | None
+    tags: tuple[str, ...]
 
 
-def put_manifest(registry: Registry, name: str, reference: str, body: bytes, content_type: str) -> PutResult:
-    """Validate and store a manifest under a tag or its digest.
+def put_manifest(
+    registry: Registry, name: str, reference: str, body: bytes, content_type: str, tags: Sequence[str] = ()
+) -> PutResult:
+    """Validate and store a manifest under a tag, or under its digest with any number of `tags`
+    (the `?tag=` parameters of a push by digest).
 
-    The referenced blobs (and, for an index, child manifests) must already be in the repository.
+    Unless the registry accepts sparse manifests, the referenced blobs (and, for an index, the
+    child manifests) must already be in the repository.
     """
     if len(body) > MAX_MANIFEST_BYTES:
         raise ManifestTooLarge(f"manifest is larger than {MAX_MANIFEST_BYTES} bytes")
-    tag: str | None = None
+    if len(tags) > MAX_TAGS_PER_PUT:
+        raise TooManyTags(f"at most {MAX_TAGS_PER_PUT} tags can be pushed in one request")
     if is_digest(reference):
         expected = parse_digest(reference)
         digest = digest_of(body, expected.algorithm)
@@ -50,20 +61,28 @@ def put_manifest(registry: Registry, name: str, reference: str, body: bytes, con
                 "the manifest does not match the digest in the URL",
                 detail={"expected": reference, "actual": str(digest)},
             )
+        tags = tuple(dict.fromkeys(validate_tag(tag) for tag in tags))
     else:
-        tag = validate_tag(reference)
+        tags = (validate_tag(reference),)
         digest = digest_of(body)
     manifest = parse_manifest(body, content_type)
     references = [(str(d), "blob") for d in manifest.blobs] + [(str(d), "manifest") for d in manifest.children]
     stored = StoredManifest(str(digest), manifest.media_type, body, str(manifest.subject) if manifest.subject else None)
     missing = registry.metadata.put_manifest(
-        name, stored, manifest.artifact_type, manifest.annotations, references, tag, registry.clock()
+        name,
+        stored,
+        manifest.artifact_type,
+        manifest.annotations,
+        references,
+        tags,
+        registry.clock(),
+        require_references=not registry.sparse_manifests,
     )
     if missing:
         raise ManifestBlobUnknown(
             "the manifest references content this repository does not have", detail={"digests": missing}
         )
-    return PutResult(digest, manifest.subject)
+    return PutResult(digest, manifest.subject, tuple(tags))
 
 
 def get_manifest(registry: Registry, name: str, reference: str) -> StoredManifest:

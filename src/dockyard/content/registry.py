@@ -20,5 +20,6 @@ class Registry:
     blobs: BlobStore
     clock: Clock = time.time
     upload_expiry_seconds: int = 86400
+    sparse_manifests: bool = True
     # upload id -> (bytes hashed, sha256 state): spares re-reading an upload finished by this process.
     upload_hashers: dict[str, tuple[int, Hasher]] = field(default_factory=dict)

@@ -29,12 +29,12 @@ async def get_blob(request: Request) -> Response:
         raise BlobUnknown("blob unknown to registry", detail={"digest": str(digest)}) from None
     starts = _range_starts(request, stat_result.st_size)
     if starts is None:
-        # RFC 9110: a Range of another unit, or one that does not parse, is ignored.
+        # RFC 9110: a Range in a unit other than bytes is ignored.
         request.scope["headers"] = [(k, v) for k, v in request.scope["headers"] if k.lower() != b"range"]
     elif not any(start < stat_result.st_size for start in starts):
         return oci_error(
             OciCode.RANGE_INVALID,
-            "the requested range is not satisfiable",
+            "the requested range is invalid or not satisfiable",
             416,
             headers={"Content-Range": f"bytes */{stat_result.st_size}"},
         )
@@ -42,7 +42,8 @@ async def get_blob(request: Request) -> Response:
 
 
 def _range_starts(request: Request, size: int) -> list[int] | None:
-    """Start offsets of a `Range: bytes=…` header; None when there is none or it must be ignored."""
+    """Start offsets of a `Range: bytes=…` header (empty when it is invalid); None when there is
+    no byte range to honour."""
     unit, _, spec = request.headers.get("range", "").partition("=")
     if unit.strip().lower() != "bytes":
         return None
@@ -50,15 +51,15 @@ def _range_starts(request: Request, size: int) -> list[int] | None:
     for part in spec.split(","):
         first, dash, last = part.strip().partition("-")
         if not dash or not all(not x or (x.isascii() and x.isdigit()) for x in (first, last)):
-            return None
+            return []
         if first:
             if last and int(last) < int(first):
-                return None
+                return []
             starts.append(int(first))
         elif last and int(last) > 0:
             starts.append(max(size - int(last), 0) if size else size)
         else:
-            return None
+            return []
     return starts
 
 

@@ -57,6 +57,7 @@ _EXCEPTIONS: dict[type[content.ContentError], tuple[OciCode, int]] = {
     content.ManifestTooLarge: (OciCode.SIZE_INVALID, 413),
     content.Unsupported: (OciCode.UNSUPPORTED, 415),
     content.PaginationInvalid: (OciCode.PAGINATION_NUMBER_INVALID, 400),
+    content.TooManyTags: (OciCode.TAG_INVALID, 414),
 }
 
 

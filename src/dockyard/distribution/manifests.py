@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from dockyard.content.digests import is_digest
 from dockyard.content.errors import ManifestTooLarge, ManifestUnknown
 from dockyard.content.manifest_format import MAX_MANIFEST_BYTES
 from dockyard.content.manifests import delete_manifest, get_manifest, put_manifest
@@ -56,7 +57,14 @@ async def store(request: Request) -> Response:
     reference = request.path_params["reference"]
     await authorize(request, name, "pull", "push")
     body = await _read_limited(request)
-    result = put_manifest(registry_of(request), name, reference, body, request.headers.get("content-type", ""))
+    result = put_manifest(
+        registry_of(request),
+        name,
+        reference,
+        body,
+        request.headers.get("content-type", ""),
+        request.query_params.getlist("tag"),
+    )
     headers = {
         "Location": f"/v2/{name}/manifests/{result.digest}",
         "Docker-Content-Digest": str(result.digest),
@@ -64,6 +72,8 @@ async def store(request: Request) -> Response:
     }
     if result.subject is not None:
         headers["OCI-Subject"] = str(result.subject)
+    if result.tags and is_digest(reference):
+        headers["OCI-Tag"] = ", ".join(result.tags)
     return Response(status_code=201, headers=headers)
 
 

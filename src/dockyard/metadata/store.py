@@ -228,17 +228,18 @@ class MetadataStore:
         artifact_type: str | None,
         annotations: dict[str, str] | None,
         references: Sequence[tuple[str, str]],
-        tag: str | None,
+        tags: Sequence[str],
         now: float,
+        require_references: bool = True,
     ) -> list[str]:
-        """Store a manifest (and point `tag` at it) if every referenced blob/manifest is present.
+        """Store a manifest and point `tags` at it.
 
-        `references` are (digest, kind) pairs, kind "blob" or "manifest". Returns the missing
-        digests; when any is missing nothing is written.
+        `references` are (digest, kind) pairs, kind "blob" or "manifest". With
+        `require_references`, returns the missing ones, and when any is missing nothing is written.
         """
         with self._write() as connection:
             repository_id = self._ensure_repository(connection, name, now)
-            missing = self._missing_references(connection, repository_id, references)
+            missing = self._missing_references(connection, repository_id, references) if require_references else []
             if missing:
                 connection.rollback()
                 return missing
@@ -274,7 +275,7 @@ class MetadataStore:
                             for digest, kind in dict(references).items()
                         ],
                     )
-            if tag is not None:
+            for tag in tags:
                 self._set_tag(connection, repository_id, tag, manifest.digest, now)
             return []
 
