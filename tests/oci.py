@@ -168,13 +168,7 @@ def image_manifest(
         "config": descriptor(config_media_type or (DOCKER_CONFIG if docker else OCI_CONFIG), config),
         "layers": [descriptor(layer_media_type or (DOCKER_LAYER if docker else OCI_LAYER), layer) for layer in layers],
     }
-    if subject is not None:
-        document["subject"] = subject
-    if artifact_type is not None:
-        document["artifactType"] = artifact_type
-    if annotations is not None:
-        document["annotations"] = annotations
-    return document
+    return _with_optional_fields(document, subject, artifact_type, annotations)
 
 
 def index_manifest(
@@ -191,12 +185,17 @@ def index_manifest(
         "mediaType": media_type,
         "manifests": [child.descriptor() for child in children],
     }
-    if subject is not None:
-        document["subject"] = subject
-    if artifact_type is not None:
-        document["artifactType"] = artifact_type
-    if annotations is not None:
-        document["annotations"] = annotations
+    return _with_optional_fields(document, subject, artifact_type, annotations)
+
+
+def _with_optional_fields(
+    document: dict[str, Any],
+    subject: dict[str, Any] | None,
+    artifact_type: str | None,
+    annotations: dict[str, str] | None,
+) -> dict[str, Any]:
+    optional = {"subject": subject, "artifactType": artifact_type, "annotations": annotations}
+    document.update({key: value for key, value in optional.items() if value is not None})
     return document
 
 
