@@ -66,3 +66,8 @@ def test_unknown_keys_in_the_file_are_refused(tmp_path: Path) -> None:
 def test_every_setting_has_help_text() -> None:
     assert sorted(HELP) == sorted(setting_names())
     assert all(Settings.__dataclass_fields__[name] for name in HELP)
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert [name for name in setting_names() if f"`{name}`" not in readme] == []

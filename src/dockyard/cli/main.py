@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from dockyard.settings import Settings, SettingsError, load_settings, setting_help
+from dockyard.settings import HELP, Settings, SettingsError, load_settings, setting_help
 
 
 def _settings(config: Path | None, **flags: Any) -> Settings:
@@ -28,7 +28,16 @@ _config_option = click.option(
 _data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path), help=setting_help("data_dir"))
 
 
-@click.group(epilog="Settings come from dockyard.toml, then DOCKYARD_<NAME> environment variables, then flags.")
+def _settings_epilog() -> str:
+    lines = [
+        "Settings come from dockyard.toml (or --config / $DOCKYARD_CONFIG), then DOCKYARD_<NAME> "
+        "environment variables, then the flags of each command:"
+    ]
+    lines += [f"{name} (DOCKYARD_{name.upper()}, --{name.replace('_', '-')}): {HELP[name]}" for name in HELP]
+    return "\n\n".join(lines)
+
+
+@click.group(epilog=_settings_epilog())
 @click.version_option(package_name="dockyard")
 def main() -> None:
     """Dockyard: a self-hosted OCI registry with ACR-style sign-in."""
