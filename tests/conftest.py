@@ -67,7 +67,7 @@ class RunningRegistry:
         self.process.wait()
 
 
-def start_registry(data_dir: Path, *extra: str, port: int | None = None) -> RunningRegistry:
+def start_registry(data_dir: Path, *extra: str, port: int | None = None, scheme: str = "http") -> RunningRegistry:
     """Start `dockyard serve` on a free port with `data_dir`, and wait until `/v2/` answers."""
     port = port or free_port()
     log = open(data_dir.parent / f"{data_dir.name}-serve.log", "ab")  # noqa: SIM115 - lives with the process
@@ -77,13 +77,13 @@ def start_registry(data_dir: Path, *extra: str, port: int | None = None) -> Runn
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so a kill reaches the workers too
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"{scheme}://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"dockyard serve exited with {process.returncode}; see {log.name}")
         try:
-            if httpx.get(f"{url}/v2/", timeout=1).status_code in (200, 401):
+            if httpx.get(f"{url}/v2/", timeout=1, verify=False).status_code in (200, 401):
                 return RunningRegistry(url, f"127.0.0.1:{port}", data_dir, process)
         except httpx.TransportError:
             time.sleep(0.05)
