@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import dockyard.directory.schema  # noqa: F401 - registers the directory tables on the shared metadata
 from dockyard.metadata.schema import metadata
 
 connection = context.config.attributes["connection"]
