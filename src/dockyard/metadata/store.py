@@ -106,6 +106,11 @@ class MetadataStore:
             self._sqlite_path = database if database and database != ":memory:" else None
         self._writer = self._engine.execution_options(dockyard_write=True)
 
+    @property
+    def engine(self) -> Engine:
+        """The engine, for stores that share this database (the directory)."""
+        return self._engine
+
     def migrate(self) -> None:
         """Bring the schema to the newest revision (idempotent)."""
         config = Config()

@@ -59,8 +59,6 @@ def upgrade() -> None:
         sa.Column("name", sa.String(128), primary_key=True),
         sa.Column("manifest_digest", sa.String(200), nullable=False),
         sa.Column("updated_at", sa.Float, nullable=False),
-        sa.Column("writer", sa.String(64)),
-        sa.Column("writer_until", sa.Float),
     )
     op.create_index("ix_tags_manifest", "tags", ["repository_id", "manifest_digest"])
     op.create_table(
