@@ -67,12 +67,18 @@ class RunningRegistry:
         self.process.wait()
 
 
-def start_registry(data_dir: Path, *extra: str, port: int | None = None, scheme: str = "http") -> RunningRegistry:
-    """Start `dockyard serve` on a free port with `data_dir`, and wait until `/v2/` answers."""
+def start_registry(
+    data_dir: Path, *extra: str, port: int | None = None, scheme: str = "http", authentication: str = "open"
+) -> RunningRegistry:
+    """Start `dockyard serve` on a free port with `data_dir`, and wait until `/v2/` answers.
+
+    Data-plane tests run the registry open; sign-in tests ask for `authentication="token"`.
+    """
     port = port or free_port()
     log = open(data_dir.parent / f"{data_dir.name}-serve.log", "ab")  # noqa: SIM115 - lives with the process
     process = subprocess.Popen(
-        [DOCKYARD, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data_dir), *extra],
+        [DOCKYARD, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data_dir)]
+        + ["--authentication", authentication, *extra],
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so a kill reaches the workers too

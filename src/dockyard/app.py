@@ -10,10 +10,17 @@ import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 
+from dockyard.access.decide import RegistryPolicy
 from dockyard.auth.access import AccessController, AccessDenied, Challenge, OpenAccess
+from dockyard.auth.bearer import TokenAccessController
+from dockyard.auth.keys import SigningKeys
+from dockyard.auth.routes import routes as auth_routes
+from dockyard.auth.token_service import TokenService
 from dockyard.content.errors import ContentError
 from dockyard.content.registry import Registry
 from dockyard.content.uploads import expire_uploads
+from dockyard.directory.service import bootstrap_owner
+from dockyard.directory.store import DirectoryStore
 from dockyard.distribution import errors
 from dockyard.distribution.routes import routes
 from dockyard.metadata.store import MetadataStore
@@ -22,6 +29,7 @@ from dockyard.storage import open_blob_store
 
 log = logging.getLogger("dockyard")
 _EXPIRY_SWEEP_SECONDS = 300
+_KEY_OVERLAP_MARGIN = 600  # a retired signing key verifies for the longest token lifetime and then some
 
 
 def open_registry(settings: Settings) -> Registry:
@@ -35,14 +43,45 @@ def open_registry(settings: Settings) -> Registry:
     )
 
 
-def prepare(settings: Settings) -> None:
-    """One-time start-up work before any worker serves: create directories, migrate the schema."""
+def prepare(settings: Settings) -> str | None:
+    """One-time start-up work before any worker serves: create directories, migrate the schema,
+    create the `owner` user on first start. Returns the initial owner password file when it was
+    just written."""
     registry = open_registry(settings)
     try:
         registry.metadata.migrate()
         expire_uploads(registry)
+        return bootstrap_owner(DirectoryStore(registry.metadata.engine), settings.data_dir)
     finally:
         registry.metadata.close()
+
+
+def tenant_id(settings: Settings) -> str:
+    """The directory's tenant id (the schema must already be migrated)."""
+    metadata = MetadataStore(settings.resolved_metadata_url)
+    try:
+        return DirectoryStore(metadata.engine).tenant_id()
+    finally:
+        metadata.close()
+
+
+def _token_access(settings: Settings, registry: Registry) -> tuple[TokenService, TokenAccessController]:
+    login_server = settings.resolved_login_server
+    keys = SigningKeys(
+        settings.data_dir / "keys", issuer=login_server, overlap=settings.refresh_token_seconds + _KEY_OVERLAP_MARGIN
+    )
+    policy = RegistryPolicy(anonymous_pull_enabled=settings.anonymous_pull_enabled)
+    service = TokenService(
+        keys=keys,
+        directory=DirectoryStore(registry.metadata.engine),
+        issuer=login_server,
+        service=login_server,
+        policy=lambda: policy,
+        access_token_seconds=settings.access_token_seconds,
+        refresh_token_seconds=settings.refresh_token_seconds,
+    )
+    controller = TokenAccessController(keys, login_server, login_server, settings.realm, registry.clock)
+    return service, controller
 
 
 async def _sweep_expired_uploads(registry: Registry) -> None:
@@ -68,8 +107,11 @@ def create_app(settings: Settings, access: AccessController | None = None) -> St
                 tasks.cancel_scope.cancel()
                 registry.metadata.close()
 
+    token_service = None
+    if access is None and settings.authentication == "token":
+        token_service, access = _token_access(settings, registry)
     app = Starlette(
-        routes=routes,
+        routes=[*auth_routes, *routes] if token_service else routes,
         lifespan=lifespan,
         exception_handlers={
             ContentError: errors.content_error_handler,
@@ -81,5 +123,6 @@ def create_app(settings: Settings, access: AccessController | None = None) -> St
     )
     app.state.registry = registry
     app.state.access = access or OpenAccess()
+    app.state.token_service = token_service
     app.state.settings = settings
     return app

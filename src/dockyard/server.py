@@ -11,7 +11,7 @@ from granian.constants import Interfaces, Loops
 from granian.log import LogLevels
 from granian.server import Server
 
-from dockyard.app import create_app, prepare
+from dockyard.app import create_app, prepare, tenant_id
 from dockyard.settings import Settings
 
 log = logging.getLogger("dockyard")
@@ -40,7 +40,7 @@ def _check_address_free(host: str, port: int) -> None:
 def serve(settings: Settings) -> None:
     """Prepare the data directory and schema, then serve until interrupted."""
     _check_address_free(settings.listen_host, settings.listen_port)
-    prepare(settings)
+    password_file = prepare(settings)
     server = Server(
         "dockyard.app:create_app",
         address=settings.listen_host,
@@ -60,4 +60,7 @@ def serve(settings: Settings) -> None:
         f"data in {settings.data_dir.resolve()}",
         flush=True,
     )
+    print(f"Directory tenant {tenant_id(settings)}; authentication: {settings.authentication}", flush=True)
+    if password_file is not None:
+        print(f"Created the user 'owner'; its initial password is in {password_file}", flush=True)
     server.serve(target_loader=functools.partial(_load_app, settings))

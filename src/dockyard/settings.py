@@ -35,6 +35,10 @@ class Settings:
     upload_expiry_seconds: int = 86400
     gc_grace_seconds: int = 3600
     sparse_manifests: bool = True
+    authentication: str = "token"
+    anonymous_pull_enabled: bool = False
+    access_token_seconds: int = 4500
+    refresh_token_seconds: int = 10800
     workers: int = 1
     log_level: str = "info"
 
@@ -42,6 +46,12 @@ class Settings:
     def resolved_login_server(self) -> str:
         """The login server: the configured name, else the listen address."""
         return self.login_server or self.listen
+
+    @property
+    def realm(self) -> str:
+        """The token endpoint's URL, as challenges name it."""
+        scheme = "https" if self.tls_cert else "http"
+        return f"{scheme}://{self.resolved_login_server}/oauth2/token"
 
     @property
     def resolved_blob_store_url(self) -> str:
@@ -76,6 +86,11 @@ HELP: dict[str, str] = {
     "gc_grace_seconds": "`dockyard gc` never removes a blob uploaded or mounted more recently than this.",
     "sparse_manifests": "Accept manifests whose layers or index children are not pushed (yet): the OCI spec allows "
     "it and mirrors copy only some platforms. false: refuse them with MANIFEST_BLOB_UNKNOWN.",
+    "authentication": "token: clients sign in at /oauth2/token and present registry tokens (the default); "
+    "open: anyone may pull and push (a registry for a sealed lab network only).",
+    "anonymous_pull_enabled": "Let callers without credentials pull every repository.",
+    "access_token_seconds": "Lifetime of registry access tokens (at most 75 minutes, as in ACR).",
+    "refresh_token_seconds": "Lifetime of registry refresh tokens.",
     "workers": "Number of server worker processes.",
     "log_level": "Server log level: debug, info, warning or error.",
 }
@@ -160,6 +175,10 @@ def load_settings(
 
     settings = Settings(**values)  # type: ignore[arg-type]
     _split_listen(settings.listen)
+    if settings.authentication not in ("token", "open"):
+        raise SettingsError(f"authentication: expected token or open, got {settings.authentication!r}")
+    if not 0 < settings.access_token_seconds <= 4500:
+        raise SettingsError("access_token_seconds: must be between 1 and 4500 (75 minutes)")
     if (settings.tls_cert is None) != (settings.tls_key is None):
         raise SettingsError("tls_cert and tls_key must be given together")
     return settings

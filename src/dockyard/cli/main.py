@@ -54,6 +54,12 @@ def main() -> None:
 @click.option("--metadata-url", help=setting_help("metadata_url"))
 @click.option("--upload-expiry-seconds", type=int, help=setting_help("upload_expiry_seconds"))
 @click.option("--sparse-manifests/--no-sparse-manifests", default=None, help=setting_help("sparse_manifests"))
+@click.option("--authentication", type=click.Choice(["token", "open"]), help=setting_help("authentication"))
+@click.option(
+    "--anonymous-pull-enabled/--no-anonymous-pull-enabled", default=None, help=setting_help("anonymous_pull_enabled")
+)
+@click.option("--access-token-seconds", type=int, help=setting_help("access_token_seconds"))
+@click.option("--refresh-token-seconds", type=int, help=setting_help("refresh_token_seconds"))
 @click.option("--workers", type=int, help=setting_help("workers"))
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), help=setting_help("log_level"))
 def serve(config: Path | None, **flags: Any) -> None:

@@ -1,0 +1,160 @@
+"""`/oauth2/token`: the token endpoint docker, podman, skopeo and oras use.
+
+`GET` with Basic credentials (or none, for anonymous pull) is the Docker token spec; `POST` with a
+form is its OAuth2 variant (`grant_type=password` or `refresh_token`). Refusals carry both an OAuth2
+error and the OCI `errors` list, because Docker-family clients print the latter.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from collections.abc import Mapping
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from dockyard.access.decision import Subject
+from dockyard.auth.challenge import AUTHENTICATION_REQUIRED
+from dockyard.auth.credentials import BasicCredentials, CredentialsMalformed, parse_authorization
+from dockyard.auth.oauth_errors import OAuthError, OAuthFailure
+from dockyard.auth.scopes import Scope, ScopeInvalid, parse_scopes
+from dockyard.auth.token_service import SignInFailed, TokenGrant, TokenService
+
+log = logging.getLogger("dockyard.auth")
+_APPLICATION_NOT_REGISTERED = "Application not registered with AAD."
+_MAX_FORM_BYTES = 64 * 1024
+
+
+def _service(request: Request) -> TokenService:
+    service: TokenService = request.app.state.token_service
+    return service
+
+
+def _failure_response(failure: OAuthFailure, message: str = AUTHENTICATION_REQUIRED) -> Response:
+    body = {
+        "error": failure.error.value,
+        "error_description": failure.description,
+        "errors": [{"code": "UNAUTHORIZED" if failure.status == 401 else "DENIED", "message": message}],
+    }
+    return Response(json.dumps(body), status_code=failure.status, media_type="application/json")
+
+
+def _sign_in_failed(exc: SignInFailed) -> Response:
+    log.info("token request refused: %s", exc.reason.value)
+    if exc.application_unknown:
+        failure = OAuthFailure(OAuthError.INVALID_CLIENT, _APPLICATION_NOT_REGISTERED)
+        return _failure_response(failure, _APPLICATION_NOT_REGISTERED)
+    return _failure_response(OAuthFailure(OAuthError.INVALID_GRANT, "authentication failed", status=401))
+
+
+def _grant_response(grant: TokenGrant) -> Response:
+    body: dict[str, object] = {
+        "token": grant.access_token.token,
+        "access_token": grant.access_token.token,
+        "expires_in": grant.lifetime,
+        "issued_at": _iso(grant.issued_at),
+    }
+    if grant.refresh_token is not None:
+        body["refresh_token"] = grant.refresh_token.token
+    return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _scopes_and_service(service: TokenService, params: Mapping[str, str], scopes: list[str]) -> list[Scope]:
+    asked = params.get("service")
+    if asked and asked != service.service:
+        raise OAuthFailure(OAuthError.INVALID_REQUEST, f"this token service is for {service.service!r}")
+    try:
+        return parse_scopes(scopes)
+    except ScopeInvalid as exc:
+        raise OAuthFailure(OAuthError.INVALID_SCOPE, str(exc)) from None
+
+
+async def token_get(request: Request) -> Response:
+    """GET /oauth2/token?service=&scope=…[&offline_token=true] with Basic credentials or none."""
+    service = _service(request)
+    now = service_clock(request)
+    try:
+        scopes = _scopes_and_service(service, request.query_params, request.query_params.getlist("scope"))
+        credentials = parse_authorization(request.headers.get("authorization"))
+        if credentials is None:
+            subject: Subject = service.anonymous()
+        elif isinstance(credentials, BasicCredentials):
+            subject = service.sign_in(credentials.username, credentials.password, now)
+        else:
+            raise OAuthFailure(OAuthError.INVALID_REQUEST, "use Basic credentials at the token endpoint", status=401)
+    except CredentialsMalformed as exc:
+        return _failure_response(OAuthFailure(OAuthError.INVALID_REQUEST, str(exc), status=401))
+    except OAuthFailure as failure:
+        return _failure_response(failure)
+    except SignInFailed as exc:
+        return _sign_in_failed(exc)
+    offline = request.query_params.get("offline_token", "").lower() == "true"
+    return _grant_response(service.issue(subject, scopes, now, offline))
+
+
+async def token_post(request: Request) -> Response:
+    """POST /oauth2/token with `grant_type=password` or `grant_type=refresh_token`."""
+    service = _service(request)
+    now = service_clock(request)
+    try:
+        form = await _form(request)
+        scopes = _scopes_and_service(service, form, form.get("scope", "").split())
+        grant_type = form.get("grant_type", "")
+        if grant_type == "refresh_token":
+            subject = service.subject_of_refresh_token(_required(form, "refresh_token"), now)
+            offline = False
+        elif grant_type == "password":
+            subject = service.sign_in(_required(form, "username"), _required(form, "password"), now)
+            offline = form.get("access_type") == "offline"
+        else:
+            raise OAuthFailure(OAuthError.UNSUPPORTED_GRANT_TYPE, "grant_type must be password or refresh_token")
+    except OAuthFailure as failure:
+        return _failure_response(failure)
+    except SignInFailed as exc:
+        return _sign_in_failed(exc)
+    return _grant_response(service.issue(subject, scopes, now, offline))
+
+
+async def _form(request: Request) -> dict[str, str]:
+    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+        raise OAuthFailure(OAuthError.INVALID_REQUEST, "send the request as application/x-www-form-urlencoded")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > _MAX_FORM_BYTES:
+            raise OAuthFailure(OAuthError.INVALID_REQUEST, "the form is too large")
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=200)
+    except (UnicodeDecodeError, ValueError):
+        raise OAuthFailure(OAuthError.INVALID_REQUEST, "the form cannot be parsed") from None
+    form: dict[str, str] = {}
+    for key, value in pairs:
+        form[key] = f"{form[key]} {value}" if key == "scope" and key in form else value
+    return form
+
+
+def _required(form: Mapping[str, str], name: str) -> str:
+    value = form.get(name)
+    if not value:
+        raise OAuthFailure(OAuthError.INVALID_REQUEST, f"{name} is required")
+    return value
+
+
+def service_clock(request: Request) -> float:
+    """Now, from the application's clock."""
+    clock = request.app.state.registry.clock
+    return float(clock())
+
+
+routes = [
+    Route("/oauth2/token", token_get, methods=["GET"]),
+    Route("/oauth2/token", token_post, methods=["POST"]),
+]

@@ -1,0 +1,183 @@
+"""The registry token service: who is asking (authentication), what they may have (`decide()`), and
+the tokens that say so (Docker token spec with ACR's dialect).
+
+The precise reason for a refusal goes into the `SignInFailed` exception for the audit log; clients
+only ever see ACR's generic texts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from dockyard.access.decide import RegistryPolicy, decide
+from dockyard.access.decision import ANONYMOUS, Resource, Subject, SubjectKind
+from dockyard.auth.keys import SigningKeys
+from dockyard.auth.scopes import Scope, access_claim, intersect
+from dockyard.auth.tokens import (
+    IssuedToken,
+    TokenKind,
+    TokenRejected,
+    issue_access_token,
+    issue_refresh_token,
+    verify_token,
+)
+from dockyard.directory.model import Principal, PrincipalKind
+from dockyard.directory.service import AuthReason, authenticate_client_secret, authenticate_user
+from dockyard.directory.store import DirectoryStore
+
+# The user name that marks the password as a registry refresh (or access) token, as in ACR.
+TOKEN_USER_NAME = "00000000-0000-0000-0000-000000000000"
+_KINDS = {
+    PrincipalKind.USER: SubjectKind.USER,
+    PrincipalKind.SERVICE_PRINCIPAL: SubjectKind.SERVICE_PRINCIPAL,
+    PrincipalKind.MANAGED_IDENTITY: SubjectKind.MANAGED_IDENTITY,
+}
+
+
+class SignInReason(StrEnum):
+    """Why a sign-in at the token service failed: the exact cause for the login event."""
+
+    UNKNOWN_USER = "unknown_user"
+    WRONG_PASSWORD = "wrong_password"
+    UNKNOWN_APPLICATION = "unknown_application"
+    WRONG_SECRET = "wrong_secret"
+    SECRET_EXPIRED = "secret_expired"
+    PRINCIPAL_DISABLED = "principal_disabled"
+    REFRESH_TOKEN_INVALID = "refresh_token_invalid"
+    REFRESH_TOKEN_EXPIRED = "refresh_token_expired"
+    PRINCIPAL_GONE = "principal_gone"
+
+
+class SignInFailed(Exception):
+    """Authentication failed; `reason` is for the log, never for the client."""
+
+    def __init__(self, reason: SignInReason, application_unknown: bool = False) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.application_unknown = application_unknown
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """What the token endpoint answers: an access token and, when asked for, a refresh token."""
+
+    access_token: IssuedToken
+    issued_at: float
+    lifetime: int
+    refresh_token: IssuedToken | None
+
+
+@dataclass
+class TokenService:
+    """Signs in callers and issues registry tokens for what `decide()` allows them."""
+
+    keys: SigningKeys
+    directory: DirectoryStore
+    issuer: str
+    service: str
+    policy: Callable[[], RegistryPolicy]
+    access_token_seconds: int = 75 * 60
+    refresh_token_seconds: int = 3 * 60 * 60
+
+    def sign_in(self, username: str, password: str, now: float) -> Subject:
+        """The subject behind Basic credentials: a user, a service principal (application id +
+        client secret), or the token user name with a registry refresh token."""
+        if username == TOKEN_USER_NAME:
+            return self.subject_of_refresh_token(password, now)
+        if _is_uuid(username):
+            result = authenticate_client_secret(self.directory, username, password, now)
+        else:
+            result = authenticate_user(self.directory, username, password, now)
+        if result.principal is None:
+            reason = SignInReason(result.reason.value)
+            raise SignInFailed(reason, application_unknown=result.reason is AuthReason.UNKNOWN_APPLICATION)
+        return self._subject(result.principal)
+
+    def subject_of_refresh_token(self, token: str, now: float) -> Subject:
+        """The subject a refresh token was issued to, if it is valid and they still exist."""
+        try:
+            claims = verify_token(
+                self.keys, token, audience=self.service, issuer=self.issuer, now=now, expected_kind=TokenKind.REFRESH
+            )
+        except TokenRejected as exc:
+            expired = str(exc) == "expired"
+            raise SignInFailed(
+                SignInReason.REFRESH_TOKEN_EXPIRED if expired else SignInReason.REFRESH_TOKEN_INVALID
+            ) from None
+        principal = self.directory.get_principal(claims.subject) if _is_uuid(claims.subject) else None
+        if principal is None:
+            raise SignInFailed(SignInReason.PRINCIPAL_GONE)
+        if not principal.enabled:
+            raise SignInFailed(SignInReason.PRINCIPAL_DISABLED)
+        return self._subject(principal)
+
+    def _subject(self, principal: Principal) -> Subject:
+        return Subject(
+            kind=_KINDS.get(principal.kind, SubjectKind.USER),
+            id=principal.object_id,
+            name=principal.user_name or principal.display_name,
+            enabled=principal.enabled,
+            bootstrap_owner=principal.bootstrap,
+            groups=self.directory.groups_of(principal.object_id),
+        )
+
+    def granted(self, subject: Subject, scopes: Sequence[Scope], now: float) -> list[Scope]:
+        """Each requested scope narrowed to the actions `decide()` allows (never an error for
+        asking too much); scopes left with no action are dropped."""
+        policy = self.policy()
+        granted = []
+        for scope in scopes:
+            resource = Resource(scope.type, scope.name)
+            actions = {a for a in _expand(scope) if decide(subject, a, resource, policy, now).allowed}
+            narrowed = intersect(scope, actions)
+            if narrowed.actions:
+                granted.append(narrowed)
+        return granted
+
+    def issue(self, subject: Subject, scopes: Sequence[Scope], now: float, offline: bool) -> TokenGrant:
+        """An access token for what `subject` may do of `scopes`, and a refresh token if `offline`."""
+        refresh = None
+        lifetime = self.access_token_seconds
+        if offline and subject.kind is not SubjectKind.ANONYMOUS:
+            refresh = issue_refresh_token(
+                self.keys,
+                issuer=self.issuer,
+                audience=self.service,
+                subject=subject.id,
+                now=now,
+                lifetime=self.refresh_token_seconds,
+                extra_claims={"name": subject.name},
+            )
+        access = issue_access_token(
+            self.keys,
+            issuer=self.issuer,
+            audience=self.service,
+            subject=subject.id,
+            access=access_claim(self.granted(subject, scopes, now)),
+            now=now,
+            lifetime=lifetime,
+            jwt_id=str(uuid.uuid4()),
+        )
+        return TokenGrant(access, now, lifetime, refresh)
+
+    def anonymous(self) -> Subject:
+        """The subject of a request without credentials."""
+        return ANONYMOUS
+
+
+def _expand(scope: Scope) -> set[str]:
+    if scope.type == "registry":
+        return set(scope.actions)
+    if "*" in scope.actions:
+        return {"pull", "push", "delete"}
+    return set(scope.actions)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text.lower()
+    except ValueError:
+        return False
