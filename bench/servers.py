@@ -90,6 +90,9 @@ def start_dockyard(workdir: Path, extra_args: str = "") -> Server:
     # level error, no access log.
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKYARD_")}
     env["DOCKYARD_LOG_LEVEL"] = "error"
+    # The open-registry figures compare with the reference registry without auth; the token-auth
+    # figures (a later benchmark) start Dockyard with its default, authentication=token.
+    env["DOCKYARD_AUTHENTICATION"] = "open"
     return _launch("dockyard", "Dockyard", argv, port, workdir, env)
 
 
