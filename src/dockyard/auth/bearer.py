@@ -42,23 +42,26 @@ class TokenAccessController:
         return Grant(claims.subject)
 
     def _claims(self, header: str | None) -> Claims | None:
+        # The cache is keyed by the whole header value, so a repeat request costs one lookup.
+        if not header:
+            return None
+        now = self._clock()
+        claims = self._verified.get(header)
+        if claims is not None:
+            return claims if claims.valid_at(now) else None
         try:
             credentials = parse_authorization(header)
         except CredentialsMalformed:
             return None
         if not isinstance(credentials, BearerCredentials):
             return None
-        now = self._clock()
-        claims = self._verified.get(credentials.token)
-        if claims is not None:
-            return claims if claims.valid_at(now) else None
         try:
             claims = verify_token(self._keys, credentials.token, audience=self._service, issuer=self._issuer, now=now)
         except TokenRejected:
             return None
         if len(self._verified) >= _CACHE_LIMIT:
             self._verified.clear()
-        self._verified[credentials.token] = claims
+        self._verified[header] = claims
         return claims
 
 
