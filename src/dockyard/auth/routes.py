@@ -17,12 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dockyard.access.decision import Subject
 from dockyard.auth.challenge import AUTHENTICATION_REQUIRED
 from dockyard.auth.credentials import BasicCredentials, CredentialsMalformed, parse_authorization
 from dockyard.auth.oauth_errors import OAuthError, OAuthFailure
 from dockyard.auth.scopes import Scope, ScopeInvalid, parse_scopes
-from dockyard.auth.token_service import SignInFailed, TokenGrant, TokenService
+from dockyard.auth.token_service import SignedIn, SignInFailed, TokenGrant, TokenService
 
 log = logging.getLogger("dockyard.auth")
 _APPLICATION_NOT_REGISTERED = "Application not registered with AAD."
@@ -85,9 +84,9 @@ async def token_get(request: Request) -> Response:
         scopes = _scopes_and_service(service, request.query_params, request.query_params.getlist("scope"))
         credentials = parse_authorization(request.headers.get("authorization"))
         if credentials is None:
-            subject: Subject = service.anonymous()
+            signed_in: SignedIn = service.anonymous()
         elif isinstance(credentials, BasicCredentials):
-            subject = service.sign_in(credentials.username, credentials.password, now)
+            signed_in = service.sign_in(credentials.username, credentials.password, now)
         else:
             raise OAuthFailure(OAuthError.INVALID_REQUEST, "use Basic credentials at the token endpoint", status=401)
     except CredentialsMalformed as exc:
@@ -97,7 +96,7 @@ async def token_get(request: Request) -> Response:
     except SignInFailed as exc:
         return _sign_in_failed(exc)
     offline = request.query_params.get("offline_token", "").lower() == "true"
-    return _grant_response(service.issue(subject, scopes, now, offline))
+    return _grant_response(service.issue(signed_in, scopes, now, offline))
 
 
 async def token_post(request: Request) -> Response:
@@ -109,10 +108,10 @@ async def token_post(request: Request) -> Response:
         scopes = _scopes_and_service(service, form, form.get("scope", "").split())
         grant_type = form.get("grant_type", "")
         if grant_type == "refresh_token":
-            subject = service.subject_of_refresh_token(_required(form, "refresh_token"), now)
+            signed_in = service.subject_of_refresh_token(_required(form, "refresh_token"), now)
             offline = False
         elif grant_type == "password":
-            subject = service.sign_in(_required(form, "username"), _required(form, "password"), now)
+            signed_in = service.sign_in(_required(form, "username"), _required(form, "password"), now)
             offline = form.get("access_type") == "offline"
         else:
             raise OAuthFailure(OAuthError.UNSUPPORTED_GRANT_TYPE, "grant_type must be password or refresh_token")
@@ -120,7 +119,7 @@ async def token_post(request: Request) -> Response:
         return _failure_response(failure)
     except SignInFailed as exc:
         return _sign_in_failed(exc)
-    return _grant_response(service.issue(subject, scopes, now, offline))
+    return _grant_response(service.issue(signed_in, scopes, now, offline))
 
 
 async def _form(request: Request) -> dict[str, str]:

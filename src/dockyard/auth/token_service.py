@@ -61,6 +61,15 @@ class SignInFailed(Exception):
 
 
 @dataclass(frozen=True)
+class SignedIn:
+    """A successful sign-in: who, and until when tokens minted from it may live (a refresh token's
+    expiry; None for a password or secret, which bounds nothing)."""
+
+    subject: Subject
+    not_after: float | None = None
+
+
+@dataclass(frozen=True)
 class TokenGrant:
     """What the token endpoint answers: an access token and, when asked for, a refresh token."""
 
@@ -82,7 +91,7 @@ class TokenService:
     access_token_seconds: int = 75 * 60
     refresh_token_seconds: int = 3 * 60 * 60
 
-    def sign_in(self, username: str, password: str, now: float) -> Subject:
+    def sign_in(self, username: str, password: str, now: float) -> SignedIn:
         """The subject behind Basic credentials: a user, a service principal (application id +
         client secret), or the token user name with a registry refresh token."""
         if username == TOKEN_USER_NAME:
@@ -94,9 +103,9 @@ class TokenService:
         if result.principal is None:
             reason = SignInReason(result.reason.value)
             raise SignInFailed(reason, application_unknown=result.reason is AuthReason.UNKNOWN_APPLICATION)
-        return self._subject(result.principal)
+        return SignedIn(self._subject(result.principal))
 
-    def subject_of_refresh_token(self, token: str, now: float) -> Subject:
+    def subject_of_refresh_token(self, token: str, now: float) -> SignedIn:
         """The subject a refresh token was issued to, if it is valid and they still exist."""
         try:
             claims = verify_token(
@@ -112,7 +121,7 @@ class TokenService:
             raise SignInFailed(SignInReason.PRINCIPAL_GONE)
         if not principal.enabled:
             raise SignInFailed(SignInReason.PRINCIPAL_DISABLED)
-        return self._subject(principal)
+        return SignedIn(self._subject(principal), not_after=claims.expires_at)
 
     def _subject(self, principal: Principal) -> Subject:
         return Subject(
@@ -137,10 +146,16 @@ class TokenService:
                 granted.append(narrowed)
         return granted
 
-    def issue(self, subject: Subject, scopes: Sequence[Scope], now: float, offline: bool) -> TokenGrant:
-        """An access token for what `subject` may do of `scopes`, and a refresh token if `offline`."""
+    def issue(self, signed_in: SignedIn, scopes: Sequence[Scope], now: float, offline: bool) -> TokenGrant:
+        """An access token for what the subject may do of `scopes`, and a refresh token if `offline`.
+
+        An access token never outlives the refresh token it was bought with.
+        """
+        subject = signed_in.subject
         refresh = None
         lifetime = self.access_token_seconds
+        if signed_in.not_after is not None:
+            lifetime = max(1, min(lifetime, int(signed_in.not_after - now)))
         if offline and subject.kind is not SubjectKind.ANONYMOUS:
             refresh = issue_refresh_token(
                 self.keys,
@@ -163,9 +178,9 @@ class TokenService:
         )
         return TokenGrant(access, now, lifetime, refresh)
 
-    def anonymous(self) -> Subject:
-        """The subject of a request without credentials."""
-        return ANONYMOUS
+    def anonymous(self) -> SignedIn:
+        """The sign-in of a request without credentials."""
+        return SignedIn(ANONYMOUS)
 
 
 def _expand(scope: Scope) -> set[str]:
