@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from dockyard.access.decide import RegistryPolicy
 from dockyard.auth.access import AccessController, AccessDenied, Challenge, OpenAccess
 from dockyard.auth.bearer import TokenAccessController
+from dockyard.auth.directory_tokens import DirectoryTokens
 from dockyard.auth.keys import SigningKeys
 from dockyard.auth.routes import routes as auth_routes
 from dockyard.auth.token_service import TokenService
@@ -65,7 +66,9 @@ def tenant_id(settings: Settings) -> str:
         metadata.close()
 
 
-def _token_access(settings: Settings, registry: Registry) -> tuple[TokenService, TokenAccessController]:
+def _token_access(
+    settings: Settings, registry: Registry
+) -> tuple[TokenService, DirectoryTokens, TokenAccessController]:
     login_server = settings.resolved_login_server
     keys = SigningKeys(
         settings.data_dir / "keys", issuer=login_server, overlap=settings.refresh_token_seconds + _KEY_OVERLAP_MARGIN
@@ -81,7 +84,9 @@ def _token_access(settings: Settings, registry: Registry) -> tuple[TokenService,
         refresh_token_seconds=settings.refresh_token_seconds,
     )
     controller = TokenAccessController(keys, login_server, login_server, settings.realm, registry.clock)
-    return service, controller
+    base = settings.realm.removesuffix("/oauth2/token")
+    directory_tokens = DirectoryTokens(keys, service.directory, base, audience=base, clock=registry.clock)
+    return service, directory_tokens, controller
 
 
 async def _sweep_expired_uploads(registry: Registry) -> None:
@@ -107,9 +112,9 @@ def create_app(settings: Settings, access: AccessController | None = None) -> St
                 tasks.cancel_scope.cancel()
                 registry.metadata.close()
 
-    token_service = None
+    token_service = directory_tokens = None
     if access is None and settings.authentication == "token":
-        token_service, access = _token_access(settings, registry)
+        token_service, directory_tokens, access = _token_access(settings, registry)
     app = Starlette(
         routes=[*auth_routes, *routes] if token_service else routes,
         lifespan=lifespan,
@@ -124,5 +129,6 @@ def create_app(settings: Settings, access: AccessController | None = None) -> St
     app.state.registry = registry
     app.state.access = access or OpenAccess()
     app.state.token_service = token_service
+    app.state.directory_tokens = directory_tokens
     app.state.settings = settings
     return app

@@ -19,13 +19,15 @@ from starlette.routing import Route
 
 from dockyard.auth.challenge import AUTHENTICATION_REQUIRED
 from dockyard.auth.credentials import BasicCredentials, CredentialsMalformed, parse_authorization
-from dockyard.auth.oauth_errors import OAuthError, OAuthFailure
+from dockyard.auth.directory_tokens import DirectoryTokens
+from dockyard.auth.oauth_errors import OAuthError, OAuthFailure, oauth_error_response
 from dockyard.auth.scopes import Scope, ScopeInvalid, parse_scopes
 from dockyard.auth.token_service import SignedIn, SignInFailed, TokenGrant, TokenService
 
 log = logging.getLogger("dockyard.auth")
 _APPLICATION_NOT_REGISTERED = "Application not registered with AAD."
 _MAX_FORM_BYTES = 64 * 1024
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _service(request: Request) -> TokenService:
@@ -59,7 +61,7 @@ def _grant_response(grant: TokenGrant) -> Response:
     }
     if grant.refresh_token is not None:
         body["refresh_token"] = grant.refresh_token.token
-    return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    return JSONResponse(body, headers=_NO_STORE)
 
 
 def _iso(timestamp: float) -> str:
@@ -140,6 +142,45 @@ async def _form(request: Request) -> dict[str, str]:
     return form
 
 
+async def exchange(request: Request) -> Response:
+    """POST /oauth2/exchange: a directory token in, a registry refresh token out."""
+    service = _service(request)
+    tokens: DirectoryTokens = request.app.state.directory_tokens
+    now = service_clock(request)
+    try:
+        form = await _form(request)
+        if form.get("grant_type") not in ("access_token", "access_token_refresh_token"):
+            raise OAuthFailure(OAuthError.UNSUPPORTED_GRANT_TYPE, "grant_type must be access_token")
+        _scopes_and_service(service, form, [])
+        principal = tokens.principal_of(_required(form, "access_token"), _required(form, "tenant"))
+    except OAuthFailure as failure:
+        return _failure_response(failure)
+    grant = service.issue(SignedIn(service.subject_of(principal)), [], now, offline=True)
+    assert grant.refresh_token is not None  # a directory principal is never anonymous
+    return JSONResponse({"refresh_token": grant.refresh_token.token}, headers=_NO_STORE)
+
+
+async def directory_token(request: Request) -> Response:
+    """POST /directory/{tenant}/oauth2/v2.0/token: `client_credentials` or `password`."""
+    tokens: DirectoryTokens = request.app.state.directory_tokens
+    tenant = request.path_params["tenant"]
+    try:
+        form = await _form(request)
+        grant_type = form.get("grant_type", "")
+        if grant_type == "client_credentials":
+            issued = tokens.client_credentials(tenant, _required(form, "client_id"), _required(form, "client_secret"))
+        elif grant_type == "password":
+            issued = tokens.password(tenant, _required(form, "username"), _required(form, "password"))
+        else:
+            raise OAuthFailure(OAuthError.UNSUPPORTED_GRANT_TYPE, "grant_type must be client_credentials or password")
+    except OAuthFailure as failure:
+        log.info("directory sign-in refused: %s", failure.error.value)
+        return oauth_error_response(failure)
+    now = service_clock(request)
+    body = {"token_type": "Bearer", "access_token": issued.token, "expires_in": int(issued.expires_at - now)}
+    return JSONResponse(body, headers=_NO_STORE)
+
+
 def _required(form: Mapping[str, str], name: str) -> str:
     value = form.get(name)
     if not value:
@@ -156,4 +197,6 @@ def service_clock(request: Request) -> float:
 routes = [
     Route("/oauth2/token", token_get, methods=["GET"]),
     Route("/oauth2/token", token_post, methods=["POST"]),
+    Route("/oauth2/exchange", exchange, methods=["POST"]),
+    Route("/directory/{tenant}/oauth2/v2.0/token", directory_token, methods=["POST"]),
 ]

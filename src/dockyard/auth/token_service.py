@@ -18,6 +18,7 @@ from dockyard.auth.keys import SigningKeys
 from dockyard.auth.scopes import Scope, access_claim, intersect
 from dockyard.auth.tokens import (
     IssuedToken,
+    RejectReason,
     TokenKind,
     TokenRejected,
     issue_access_token,
@@ -103,7 +104,7 @@ class TokenService:
         if result.principal is None:
             reason = SignInReason(result.reason.value)
             raise SignInFailed(reason, application_unknown=result.reason is AuthReason.UNKNOWN_APPLICATION)
-        return SignedIn(self._subject(result.principal))
+        return SignedIn(self.subject_of(result.principal))
 
     def subject_of_refresh_token(self, token: str, now: float) -> SignedIn:
         """The subject a refresh token was issued to, if it is valid and they still exist."""
@@ -112,7 +113,7 @@ class TokenService:
                 self.keys, token, audience=self.service, issuer=self.issuer, now=now, expected_kind=TokenKind.REFRESH
             )
         except TokenRejected as exc:
-            expired = str(exc) == "expired"
+            expired = exc.reason is RejectReason.EXPIRED
             raise SignInFailed(
                 SignInReason.REFRESH_TOKEN_EXPIRED if expired else SignInReason.REFRESH_TOKEN_INVALID
             ) from None
@@ -121,9 +122,10 @@ class TokenService:
             raise SignInFailed(SignInReason.PRINCIPAL_GONE)
         if not principal.enabled:
             raise SignInFailed(SignInReason.PRINCIPAL_DISABLED)
-        return SignedIn(self._subject(principal), not_after=claims.expires_at)
+        return SignedIn(self.subject_of(principal), not_after=claims.expires_at)
 
-    def _subject(self, principal: Principal) -> Subject:
+    def subject_of(self, principal: Principal) -> Subject:
+        """The decision subject for a directory principal, with its transitive groups."""
         return Subject(
             kind=_KINDS.get(principal.kind, SubjectKind.USER),
             id=principal.object_id,

@@ -61,8 +61,9 @@ ALLOWED_ALGORITHMS = frozenset({ALGORITHM})
 DEFAULT_LEEWAY = 60
 
 _REFRESH_GRANT = "refresh_token"
+_DIRECTORY_USE = "directory"
 _REGISTERED = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti")
-_RESERVED = frozenset({*_REGISTERED, "access", "grant_type"})
+_RESERVED = frozenset({*_REGISTERED, "access", "grant_type", "token_use"})
 _REGISTRY = JWSRegistry(algorithms=sorted(ALLOWED_ALGORITHMS))
 
 
@@ -71,6 +72,7 @@ class TokenKind(StrEnum):
 
     ACCESS = "access"
     REFRESH = "refresh"
+    DIRECTORY = "directory"
 
 
 class RejectReason(StrEnum):
@@ -167,6 +169,22 @@ def issue_refresh_token(
     """
     claims: dict[str, Any] = {"grant_type": _REFRESH_GRANT}
     return _issue(keys, issuer, audience, subject, now, lifetime, jwt_id, extra_claims, claims)
+
+
+def issue_directory_token(
+    keys: SigningKeys,
+    *,
+    issuer: str,
+    audience: str,
+    subject: str,
+    now: float,
+    lifetime: float,
+    extra_claims: Mapping[str, Any] | None = None,
+) -> IssuedToken:
+    """Sign a directory token (`token_use: directory`): proof of a directory sign-in, which
+    `/oauth2/exchange` trades for a registry refresh token. It grants nothing by itself."""
+    claims: dict[str, Any] = {"token_use": _DIRECTORY_USE}
+    return _issue(keys, issuer, audience, subject, now, lifetime, None, extra_claims, claims)
 
 
 def verify_token(
@@ -305,7 +323,12 @@ def _invalid_claim_reason(claim: str, claims: Mapping[str, Any]) -> RejectReason
 
 
 def _check_kind(claims: Mapping[str, Any], expected: TokenKind) -> TokenKind:
-    kind = TokenKind.REFRESH if claims.get("grant_type") == _REFRESH_GRANT else TokenKind.ACCESS
+    if claims.get("token_use") == _DIRECTORY_USE:
+        kind = TokenKind.DIRECTORY
+    elif claims.get("grant_type") == _REFRESH_GRANT:
+        kind = TokenKind.REFRESH
+    else:
+        kind = TokenKind.ACCESS
     if kind is not expected:
         raise TokenRejected(RejectReason.WRONG_KIND, f"{kind} token where {expected} was expected")
     if kind is TokenKind.ACCESS and "access" not in claims:

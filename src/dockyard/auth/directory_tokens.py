@@ -1,0 +1,105 @@
+"""Directory tokens: what the directory's own token endpoint issues (the Entra ID step of
+`az acr login`), and what `/oauth2/exchange` accepts in return for a registry refresh token.
+
+Refusals are `OAuthFailure`s whose descriptions say what is wrong in the directory's words
+(application not registered, expired secret, wrong tenant, disabled principal) — never a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dockyard.auth.keys import SigningKeys
+from dockyard.auth.oauth_errors import OAuthError, OAuthFailure
+from dockyard.auth.tokens import IssuedToken, TokenKind, TokenRejected, issue_directory_token, verify_token
+from dockyard.directory.model import Principal
+from dockyard.directory.service import AuthReason, AuthResult, authenticate_client_secret, authenticate_user
+from dockyard.directory.store import DirectoryStore
+
+_DESCRIPTIONS = {
+    AuthReason.UNKNOWN_APPLICATION: "application not registered: no application with this id in tenant {tenant}",
+    AuthReason.WRONG_SECRET: "invalid client secret provided",
+    AuthReason.SECRET_EXPIRED: "the client secret has expired; reset it (dockyard sp credential reset)",
+    AuthReason.UNKNOWN_USER: "invalid user name or password",
+    AuthReason.WRONG_PASSWORD: "invalid user name or password",
+    AuthReason.PRINCIPAL_DISABLED: "the principal is disabled in tenant {tenant}",
+}
+_ERRORS = {
+    AuthReason.UNKNOWN_APPLICATION: OAuthError.INVALID_CLIENT,
+    AuthReason.WRONG_SECRET: OAuthError.INVALID_CLIENT,
+    AuthReason.SECRET_EXPIRED: OAuthError.INVALID_CLIENT,
+    AuthReason.PRINCIPAL_DISABLED: OAuthError.UNAUTHORIZED_CLIENT,
+}
+
+
+@dataclass
+class DirectoryTokens:
+    """Signs callers in to the directory and issues and verifies directory tokens (3 hours)."""
+
+    keys: SigningKeys
+    directory: DirectoryStore
+    issuer_base: str
+    audience: str
+    clock: Callable[[], float]
+    lifetime_seconds: int = 3 * 60 * 60
+
+    def issuer(self, tenant: str) -> str:
+        """The `iss` of this tenant's directory tokens."""
+        return f"{self.issuer_base}/directory/{tenant}/v2.0"
+
+    def check_tenant(self, tenant: str) -> str:
+        """The tenant id if it is this directory's; `invalid_request` otherwise."""
+        ours = self.directory.tenant_id()
+        if tenant.lower() != ours:
+            raise OAuthFailure(OAuthError.INVALID_REQUEST, f"tenant {tenant[:64]!r} not found in this directory")
+        return ours
+
+    def client_credentials(self, tenant: str, client_id: str, client_secret: str) -> IssuedToken:
+        """`grant_type=client_credentials` with a client secret."""
+        return self._issue(tenant, authenticate_client_secret(self.directory, client_id, client_secret, self.clock()))
+
+    def password(self, tenant: str, username: str, password: str) -> IssuedToken:
+        """`grant_type=password` for a directory user."""
+        return self._issue(tenant, authenticate_user(self.directory, username, password, self.clock()))
+
+    def _issue(self, tenant: str, result: AuthResult) -> IssuedToken:
+        tenant = self.check_tenant(tenant)
+        if result.principal is None:
+            description = _DESCRIPTIONS.get(result.reason, "sign-in failed").format(tenant=tenant)
+            raise OAuthFailure(_ERRORS.get(result.reason, OAuthError.INVALID_GRANT), description)
+        principal = result.principal
+        claims = {"tid": tenant, "oid": principal.object_id, "name": principal.user_name or principal.display_name}
+        if principal.app_id:
+            claims["appid"] = principal.app_id
+        return issue_directory_token(
+            self.keys,
+            issuer=self.issuer(tenant),
+            audience=self.audience,
+            subject=principal.object_id,
+            now=self.clock(),
+            lifetime=self.lifetime_seconds,
+            extra_claims=claims,
+        )
+
+    def principal_of(self, token: str, tenant: str) -> Principal:
+        """The enabled principal a valid directory token of `tenant` was issued to."""
+        tenant = self.check_tenant(tenant)
+        try:
+            claims = verify_token(
+                self.keys,
+                token,
+                audience=self.audience,
+                issuer=self.issuer(tenant),
+                now=self.clock(),
+                expected_kind=TokenKind.DIRECTORY,
+            )
+        except TokenRejected as exc:
+            description = f"the directory token is not valid ({exc.reason})"
+            raise OAuthFailure(OAuthError.INVALID_GRANT, description, status=401) from None
+        principal = self.directory.get_principal(claims.subject)
+        if principal is None or not principal.enabled:
+            raise OAuthFailure(
+                OAuthError.INVALID_GRANT, "the directory token's principal is gone or disabled", status=401
+            )
+        return principal
