@@ -8,6 +8,7 @@ checked once per token, not once per request.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
@@ -18,6 +19,7 @@ from dockyard.auth.keys import SigningKeys
 from dockyard.auth.tokens import Claims, TokenRejected, verify_token
 
 _CACHE_LIMIT = 10_000
+_EVERY_ACTION = {"pull", "push", "delete", "*"}
 
 
 class TokenAccessController:
@@ -29,26 +31,26 @@ class TokenAccessController:
         self._service = service
         self._realm = realm
         self._clock = clock
-        self._verified: dict[str, Claims] = {}
+        self._verified: dict[str, _Verified] = {}
 
     async def authorize(self, request: HTTPConnection, accesses: Sequence[Access]) -> Grant:
         """Allow when the bearer token is valid and grants every access; otherwise challenge."""
-        claims = self._claims(request.headers.get("authorization"))
-        if claims is None:
+        verified = self._verified_token(request.headers.get("authorization"))
+        if verified is None:
             raise authentication_challenge(self._realm, self._service, accesses)
-        missing = [access for access in accesses if not _grants(claims, access)]
+        missing = [a for a in accesses if (a.type, a.name, a.action) not in verified.granted]
         if missing:
             raise authentication_challenge(self._realm, self._service, missing, insufficient_scope=True)
-        return Grant(claims.subject)
+        return verified.grant
 
-    def _claims(self, header: str | None) -> Claims | None:
+    def _verified_token(self, header: str | None) -> _Verified | None:
         # The cache is keyed by the whole header value, so a repeat request costs one lookup.
         if not header:
             return None
         now = self._clock()
-        claims = self._verified.get(header)
-        if claims is not None:
-            return claims if claims.valid_at(now) else None
+        cached = self._verified.get(header)
+        if cached is not None:
+            return cached if cached.claims.valid_at(now) else None
         try:
             credentials = parse_authorization(header)
         except CredentialsMalformed:
@@ -61,14 +63,21 @@ class TokenAccessController:
             return None
         if len(self._verified) >= _CACHE_LIMIT:
             self._verified.clear()
-        self._verified[header] = claims
-        return claims
+        verified = _Verified(claims, Grant(claims.subject), _granted(claims))
+        self._verified[header] = verified
+        return verified
 
 
-def _grants(claims: Claims, access: Access) -> bool:
-    return any(
-        scope.type == access.type
-        and scope.name == access.name
-        and (access.action in scope.actions or "*" in scope.actions)
-        for scope in claims.access
-    )
+@dataclass(frozen=True)
+class _Verified:
+    claims: Claims
+    grant: Grant
+    granted: frozenset[tuple[str, str, str]]  # (type, name, action), with `*` spelled out
+
+
+def _granted(claims: Claims) -> frozenset[tuple[str, str, str]]:
+    granted: set[tuple[str, str, str]] = set()
+    for scope in claims.access:
+        actions = set(scope.actions) | (_EVERY_ACTION if "*" in scope.actions else set())
+        granted.update((scope.type, scope.name, action) for action in actions)
+    return frozenset(granted)
