@@ -14,6 +14,7 @@ from dockyard.access.decide import RegistryPolicy
 from dockyard.auth.access import AccessController, AccessDenied, Challenge, OpenAccess
 from dockyard.auth.bearer import TokenAccessController
 from dockyard.auth.directory_tokens import DirectoryTokens
+from dockyard.auth.federation import FederatedIssuers, load_trusted_issuers
 from dockyard.auth.keys import SigningKeys
 from dockyard.auth.routes import routes as auth_routes
 from dockyard.auth.token_service import TokenService
@@ -85,7 +86,10 @@ def _token_access(
     )
     controller = TokenAccessController(keys, login_server, login_server, settings.realm, registry.clock)
     base = settings.realm.removesuffix("/oauth2/token")
-    directory_tokens = DirectoryTokens(keys, service.directory, base, audience=base, clock=registry.clock)
+    federation = FederatedIssuers(load_trusted_issuers(settings.trusted_issuers_file), registry.clock)
+    directory_tokens = DirectoryTokens(
+        keys, service.directory, base, audience=base, clock=registry.clock, federation=federation
+    )
     return service, directory_tokens, controller
 
 

@@ -37,6 +37,7 @@ class Settings:
     sparse_manifests: bool = True
     authentication: str = "token"
     anonymous_pull_enabled: bool = False
+    trusted_issuers_file: Path | None = None
     access_token_seconds: int = 4500
     refresh_token_seconds: int = 10800
     workers: int = 1
@@ -89,6 +90,8 @@ HELP: dict[str, str] = {
     "authentication": "token: clients sign in at /oauth2/token and present registry tokens (the default); "
     "open: anyone may pull and push (a registry for a sealed lab network only).",
     "anonymous_pull_enabled": "Let callers without credentials pull every repository.",
+    "trusted_issuers_file": "JSON file mapping external OIDC issuer URLs to their JWKS (https:// or file://), "
+    "for federated credentials.",
     "access_token_seconds": "Lifetime of registry access tokens (at most 75 minutes, as in ACR).",
     "refresh_token_seconds": "Lifetime of registry refresh tokens.",
     "workers": "Number of server worker processes.",

@@ -10,11 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dockyard.auth.federation import AssertionRejected, FederatedIssuers
 from dockyard.auth.keys import SigningKeys
 from dockyard.auth.oauth_errors import OAuthError, OAuthFailure
 from dockyard.auth.tokens import IssuedToken, TokenKind, TokenRejected, issue_directory_token, verify_token
 from dockyard.directory.model import Principal
-from dockyard.directory.service import AuthReason, AuthResult, authenticate_client_secret, authenticate_user
+from dockyard.directory.service import (
+    AuthReason,
+    AuthResult,
+    authenticate_client_secret,
+    authenticate_federated,
+    authenticate_user,
+)
 from dockyard.directory.store import DirectoryStore
 
 _DESCRIPTIONS = {
@@ -24,12 +31,18 @@ _DESCRIPTIONS = {
     AuthReason.UNKNOWN_USER: "invalid user name or password",
     AuthReason.WRONG_PASSWORD: "invalid user name or password",
     AuthReason.PRINCIPAL_DISABLED: "the principal is disabled in tenant {tenant}",
+    AuthReason.ISSUER_NOT_TRUSTED: "no federated credential of this application trusts the assertion's issuer",
+    AuthReason.SUBJECT_MISMATCH: "no federated credential of this application matches the assertion's subject",
+    AuthReason.AUDIENCE_MISMATCH: "no federated credential of this application matches the assertion's audience",
 }
 _ERRORS = {
     AuthReason.UNKNOWN_APPLICATION: OAuthError.INVALID_CLIENT,
     AuthReason.WRONG_SECRET: OAuthError.INVALID_CLIENT,
     AuthReason.SECRET_EXPIRED: OAuthError.INVALID_CLIENT,
     AuthReason.PRINCIPAL_DISABLED: OAuthError.UNAUTHORIZED_CLIENT,
+    AuthReason.ISSUER_NOT_TRUSTED: OAuthError.INVALID_CLIENT,
+    AuthReason.SUBJECT_MISMATCH: OAuthError.INVALID_CLIENT,
+    AuthReason.AUDIENCE_MISMATCH: OAuthError.INVALID_CLIENT,
 }
 
 
@@ -42,6 +55,7 @@ class DirectoryTokens:
     issuer_base: str
     audience: str
     clock: Callable[[], float]
+    federation: FederatedIssuers | None = None
     lifetime_seconds: int = 3 * 60 * 60
 
     def issuer(self, tenant: str) -> str:
@@ -58,6 +72,19 @@ class DirectoryTokens:
     def client_credentials(self, tenant: str, client_id: str, client_secret: str) -> IssuedToken:
         """`grant_type=client_credentials` with a client secret."""
         return self._issue(tenant, authenticate_client_secret(self.directory, client_id, client_secret, self.clock()))
+
+    def client_assertion(self, tenant: str, client_id: str, assertion: str) -> IssuedToken:
+        """`grant_type=client_credentials` with a federated `client_assertion` from a trusted issuer."""
+        if self.federation is None:
+            raise OAuthFailure(OAuthError.INVALID_CLIENT, "this directory trusts no external issuer")
+        try:
+            verified = self.federation.verify(assertion)
+        except AssertionRejected as exc:
+            raise OAuthFailure(OAuthError.INVALID_CLIENT, str(exc)) from None
+        result = authenticate_federated(
+            self.directory, client_id, verified.issuer, verified.subject, verified.audiences, self.clock()
+        )
+        return self._issue(tenant, result)
 
     def password(self, tenant: str, username: str, password: str) -> IssuedToken:
         """`grant_type=password` for a directory user."""

@@ -20,6 +20,7 @@ from starlette.routing import Route
 from dockyard.auth.challenge import AUTHENTICATION_REQUIRED
 from dockyard.auth.credentials import BasicCredentials, CredentialsMalformed, parse_authorization
 from dockyard.auth.directory_tokens import DirectoryTokens
+from dockyard.auth.federation import ASSERTION_TYPE
 from dockyard.auth.oauth_errors import OAuthError, OAuthFailure, oauth_error_response
 from dockyard.auth.scopes import Scope, ScopeInvalid, parse_scopes
 from dockyard.auth.token_service import SignedIn, SignInFailed, TokenGrant, TokenService
@@ -167,7 +168,9 @@ async def directory_token(request: Request) -> Response:
     try:
         form = await _form(request)
         grant_type = form.get("grant_type", "")
-        if grant_type == "client_credentials":
+        if grant_type == "client_credentials" and form.get("client_assertion_type") == ASSERTION_TYPE:
+            issued = tokens.client_assertion(tenant, _required(form, "client_id"), _required(form, "client_assertion"))
+        elif grant_type == "client_credentials":
             issued = tokens.client_credentials(tenant, _required(form, "client_id"), _required(form, "client_secret"))
         elif grant_type == "password":
             issued = tokens.password(tenant, _required(form, "username"), _required(form, "password"))

@@ -58,6 +58,9 @@ def main() -> None:
 @click.option(
     "--anonymous-pull-enabled/--no-anonymous-pull-enabled", default=None, help=setting_help("anonymous_pull_enabled")
 )
+@click.option(
+    "--trusted-issuers-file", type=click.Path(path_type=Path, dir_okay=False), help=setting_help("trusted_issuers_file")
+)
 @click.option("--access-token-seconds", type=int, help=setting_help("access_token_seconds"))
 @click.option("--refresh-token-seconds", type=int, help=setting_help("refresh_token_seconds"))
 @click.option("--workers", type=int, help=setting_help("workers"))
