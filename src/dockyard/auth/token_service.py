@@ -17,6 +17,7 @@ from dockyard.access.decision import ANONYMOUS, Resource, Subject, SubjectKind
 from dockyard.auth.keys import SigningKeys
 from dockyard.auth.scopes import Scope, access_claim, intersect
 from dockyard.auth.tokens import (
+    Claims,
     IssuedToken,
     RejectReason,
     TokenKind,
@@ -94,9 +95,9 @@ class TokenService:
 
     def sign_in(self, username: str, password: str, now: float) -> SignedIn:
         """The subject behind Basic credentials: a user, a service principal (application id +
-        client secret), or the token user name with a registry refresh token."""
+        client secret), or the token user name with a registry refresh token (or access token)."""
         if username == TOKEN_USER_NAME:
-            return self.subject_of_refresh_token(password, now)
+            return self.subject_of_refresh_token(password, now, accept_access_token=True)
         if _is_uuid(username):
             result = authenticate_client_secret(self.directory, username, password, now)
         else:
@@ -106,12 +107,12 @@ class TokenService:
             raise SignInFailed(reason, application_unknown=result.reason is AuthReason.UNKNOWN_APPLICATION)
         return SignedIn(self.subject_of(result.principal))
 
-    def subject_of_refresh_token(self, token: str, now: float) -> SignedIn:
-        """The subject a refresh token was issued to, if it is valid and they still exist."""
+    def subject_of_refresh_token(self, token: str, now: float, accept_access_token: bool = False) -> SignedIn:
+        """The subject a refresh token (or, where ACR takes one, an access token) was issued to,
+        if it is valid and they still exist."""
+        kinds = (TokenKind.REFRESH, TokenKind.ACCESS) if accept_access_token else (TokenKind.REFRESH,)
         try:
-            claims = verify_token(
-                self.keys, token, audience=self.service, issuer=self.issuer, now=now, expected_kind=TokenKind.REFRESH
-            )
+            claims = self._verify_any(token, now, kinds)
         except TokenRejected as exc:
             expired = exc.reason is RejectReason.EXPIRED
             raise SignInFailed(
@@ -123,6 +124,19 @@ class TokenService:
         if not principal.enabled:
             raise SignInFailed(SignInReason.PRINCIPAL_DISABLED)
         return SignedIn(self.subject_of(principal), not_after=claims.expires_at)
+
+    def _verify_any(self, token: str, now: float, kinds: Sequence[TokenKind]) -> Claims:
+        for kind in kinds[:-1]:
+            try:
+                return verify_token(
+                    self.keys, token, audience=self.service, issuer=self.issuer, now=now, expected_kind=kind
+                )
+            except TokenRejected as exc:
+                if exc.reason is not RejectReason.WRONG_KIND:
+                    raise
+        return verify_token(
+            self.keys, token, audience=self.service, issuer=self.issuer, now=now, expected_kind=kinds[-1]
+        )
 
     def subject_of(self, principal: Principal) -> Subject:
         """The decision subject for a directory principal, with its transitive groups."""
