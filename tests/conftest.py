@@ -77,8 +77,17 @@ def start_registry(
     port = port or free_port()
     log = open(data_dir.parent / f"{data_dir.name}-serve.log", "ab")  # noqa: SIM115 - lives with the process
     process = subprocess.Popen(
-        [DOCKYARD, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data_dir)]
-        + ["--authentication", authentication, *extra],
+        [
+            DOCKYARD,
+            "serve",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--data-dir",
+            str(data_dir),
+            "--authentication",
+            authentication,
+            *extra,
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so a kill reaches the workers too

@@ -28,6 +28,7 @@ from dockyard.auth.token_service import SignedIn, SignInFailed, TokenGrant, Toke
 log = logging.getLogger("dockyard.auth")
 _APPLICATION_NOT_REGISTERED = "Application not registered with AAD."
 _MAX_FORM_BYTES = 64 * 1024
+_REALM_NAME = "Dockyard token service"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -37,12 +38,16 @@ def _service(request: Request) -> TokenService:
 
 
 def _failure_response(failure: OAuthFailure, message: str = AUTHENTICATION_REQUIRED) -> Response:
-    body = {
-        "error": failure.error.value,
-        "error_description": failure.description,
-        "errors": [{"code": "UNAUTHORIZED" if failure.status == 401 else "DENIED", "message": message}],
-    }
-    return Response(json.dumps(body), status_code=failure.status, media_type="application/json")
+    # A 401 tells Docker-family clients only ACR's generic text; a bad request says what is wrong.
+    unauthorized = failure.status == 401
+    error = (
+        {"code": "UNAUTHORIZED", "message": message}
+        if unauthorized
+        else {"code": "DENIED", "message": failure.description}
+    )
+    body = {"error": failure.error.value, "error_description": failure.description, "errors": [error]}
+    headers = {"WWW-Authenticate": f'Basic realm="{_REALM_NAME}"'} if unauthorized else None
+    return Response(json.dumps(body), status_code=failure.status, media_type="application/json", headers=headers)
 
 
 def _sign_in_failed(exc: SignInFailed) -> Response:

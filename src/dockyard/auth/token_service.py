@@ -104,7 +104,9 @@ class TokenService:
             result = authenticate_user(self.directory, username, password, now)
         if result.principal is None:
             reason = SignInReason(result.reason.value)
-            raise SignInFailed(reason, application_unknown=result.reason is AuthReason.UNKNOWN_APPLICATION)
+            # ACR answers "Application not registered with AAD." for any name that is no principal.
+            unknown = result.reason in (AuthReason.UNKNOWN_APPLICATION, AuthReason.UNKNOWN_USER)
+            raise SignInFailed(reason, application_unknown=unknown)
         return SignedIn(self.subject_of(result.principal))
 
     def subject_of_refresh_token(self, token: str, now: float, accept_access_token: bool = False) -> SignedIn:
@@ -180,7 +182,7 @@ class TokenService:
                 subject=subject.id,
                 now=now,
                 lifetime=self.refresh_token_seconds,
-                extra_claims={"name": subject.name},
+                extra_claims={"name": subject.name, "tenant": self.directory.tenant_id()},
             )
         access = issue_access_token(
             self.keys,

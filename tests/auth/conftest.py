@@ -1,0 +1,205 @@
+"""Fixtures for sign-in tests: real `dockyard serve` processes with `authentication=token`.
+
+The helpers here are plain functions and one class, so the end-to-end sign-in tests import them too.
+Principals beyond the bootstrap owner are created with the Python API, straight in the running server's
+SQLite database; their secrets are hashed with argon2's cheapest parameters (the server verifies any
+argon2id hash: the parameters travel inside it).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dockyard.directory.secrets import HashParameters, SecretHasher
+from dockyard.directory.store import DirectoryStore
+from dockyard.metadata.store import MetadataStore
+from tests.conftest import RunningRegistry, start_registry
+
+OWNER = "owner"
+TOKEN_USER_NAME = "00000000-0000-0000-0000-000000000000"
+ACR_AUTHENTICATION_REQUIRED = "authentication required, visit https://aka.ms/acr/authorization"
+NOT_REGISTERED_WITH_AAD = "Application not registered with AAD."
+CHEAP_HASHER = SecretHasher(HashParameters(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@dataclass(frozen=True)
+class ServicePrincipal:
+    """An application registered in the directory, with one client secret."""
+
+    app_id: str
+    object_id: str
+    secret: str
+
+
+@dataclass
+class TokenRegistry:
+    """A running token-auth registry and what a test needs to sign in to it."""
+
+    server: RunningRegistry
+    owner_password: str
+
+    @property
+    def url(self) -> str:
+        """`http://127.0.0.1:<port>`."""
+        return self.server.url
+
+    @property
+    def host(self) -> str:
+        """`127.0.0.1:<port>`: the login server, and the token service's `service` name."""
+        return self.server.host
+
+    @property
+    def realm(self) -> str:
+        """The token endpoint's URL, as the challenges name it."""
+        return f"{self.server.url}/oauth2/token"
+
+    @property
+    def data_dir(self) -> Path:
+        """The server's data directory (its keys live in `keys/`)."""
+        return self.server.data_dir
+
+    @property
+    def owner(self) -> tuple[str, str]:
+        """Basic credentials of the bootstrap owner."""
+        return (OWNER, self.owner_password)
+
+    def client(self) -> httpx.Client:
+        """An HTTP client pointed at the server, without credentials."""
+        return self.server.client()
+
+    def token_response(
+        self,
+        *scopes: str,
+        auth: tuple[str, str] | None = None,
+        offline: bool = False,
+        **params: str,
+    ) -> httpx.Response:
+        """`GET /oauth2/token?service=<host>&scope=…` with Basic `auth` (or anonymously)."""
+        query: list[tuple[str, str]] = [("service", self.host), *(("scope", scope) for scope in scopes)]
+        if offline:
+            query.append(("offline_token", "true"))
+        query += list(params.items())
+        with self.client() as client:
+            return client.get("/oauth2/token", params=query, auth=auth)
+
+    def token(self, *scopes: str, auth: tuple[str, str] | None = None, offline: bool = False) -> dict[str, Any]:
+        """The token endpoint's JSON for a request that must succeed."""
+        response = self.token_response(*scopes, auth=auth, offline=offline)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def access_token(self, *scopes: str, auth: tuple[str, str] | None = None) -> str:
+        """An access token for `scopes`, signed in as `auth` (the owner by default)."""
+        return str(self.token(*scopes, auth=auth or self.owner)["access_token"])
+
+    def bearer_client(self, token: str) -> httpx.Client:
+        """An HTTP client that presents `token` on every request."""
+        return httpx.Client(base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
+
+    def service_principal(
+        self, name: str = "ci", *, expires_in: float = 3600, enabled: bool = True
+    ) -> ServicePrincipal:
+        """Register an application with one client secret ending `expires_in` seconds from now (may be past)."""
+        now = time.time()
+        with self.directory(clock=lambda: min(now, now + expires_in - 60)) as directory:
+            principal = directory.create_service_principal(name)
+            assert principal.app_id is not None
+            issued = directory.add_secret(principal.app_id, end_date=now + expires_in)
+            if not enabled:
+                directory.set_enabled(principal.object_id, False)
+        return ServicePrincipal(principal.app_id, principal.object_id, issued.value)
+
+    def set_enabled(self, object_id: str, enabled: bool) -> None:
+        """Enable or disable a principal in the running server's directory."""
+        with self.directory() as directory:
+            directory.set_enabled(object_id, enabled)
+
+    def directory(self, clock: Any = time.time) -> _OpenDirectory:
+        """The server's directory, opened on its database for the length of a `with` block."""
+        return _OpenDirectory(self.data_dir, clock)
+
+
+class _OpenDirectory:
+    def __init__(self, data_dir: Path, clock: Any) -> None:
+        self._metadata = MetadataStore(f"sqlite:///{data_dir / 'dockyard.db'}")
+        self._clock = clock
+
+    def __enter__(self) -> DirectoryStore:
+        return DirectoryStore(self._metadata.engine, hasher=CHEAP_HASHER, clock=self._clock)
+
+    def __exit__(self, *exc: object) -> None:
+        self._metadata.close()
+
+
+def start_token_registry(data_dir: Path, *flags: str) -> TokenRegistry:
+    """Start `dockyard serve --authentication token` and read the owner's initial password."""
+    server = start_registry(data_dir, *flags, authentication="token")
+    password = (data_dir / "initial-owner-password").read_text().strip()
+    return TokenRegistry(server, password)
+
+
+def jwt_part(token: str, index: int) -> dict[str, Any]:
+    """A JWT's header (0) or payload (1), decoded without verifying anything."""
+    segment = token.split(".")[index]
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    return decoded
+
+
+def access_of(token: str) -> dict[tuple[str, str], set[str]]:
+    """A token's `access` claim as {(type, name): actions}."""
+    return {(entry["type"], entry["name"]): set(entry["actions"]) for entry in jwt_part(token, 1)["access"]}
+
+
+def challenge_params(header: str) -> dict[str, str]:
+    """The parameters of a `Bearer k="v",…` challenge (values hold no escaped quotes here)."""
+    scheme, _, rest = header.partition(" ")
+    assert scheme == "Bearer", header
+    params: dict[str, str] = {}
+    for part in _split_params(rest):
+        key, _, value = part.partition("=")
+        params[key.strip()] = value.strip().removeprefix('"').removesuffix('"')
+    return params
+
+
+def _split_params(text: str) -> Sequence[str]:
+    parts, current, quoted = [], "", False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        if char == "," and not quoted:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current] if current else parts
+
+
+def oci_messages(response: httpx.Response) -> list[str]:
+    """The `message`s of the OCI `errors` list in a response body."""
+    return [str(error.get("message", "")) for error in response.json()["errors"]]
+
+
+@pytest.fixture(scope="session")
+def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRegistry]:
+    """One token-auth registry (anonymous pull off) shared by the sign-in tests."""
+    registry = start_token_registry(tmp_path_factory.mktemp("token-registry") / "data")
+    yield registry
+    registry.server.stop()
+
+
+@pytest.fixture(scope="session")
+def anonymous_pull_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRegistry]:
+    """A token-auth registry with anonymous pull enabled."""
+    registry = start_token_registry(tmp_path_factory.mktemp("anonymous-registry") / "data", "--anonymous-pull-enabled")
+    yield registry
+    registry.server.stop()
