@@ -26,6 +26,7 @@ from dockyard.directory.store import DirectoryStore
 from dockyard.distribution import errors
 from dockyard.distribution.routes import routes
 from dockyard.metadata.store import MetadataStore
+from dockyard.properties.store import PropertiesStore
 from dockyard.settings import Settings
 from dockyard.storage import open_blob_store
 
@@ -81,6 +82,8 @@ def _token_access(
         issuer=login_server,
         service=login_server,
         policy=lambda: policy,
+        properties=PropertiesStore(registry.metadata.engine, registry.clock),
+        registry_name=settings.registry_name,
         access_token_seconds=settings.access_token_seconds,
         refresh_token_seconds=settings.refresh_token_seconds,
     )

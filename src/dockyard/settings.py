@@ -28,6 +28,7 @@ class Settings:
     listen: str = "127.0.0.1:5000"
     data_dir: Path = Path("./data")
     login_server: str = ""
+    registry_name: str = "dockyard"
     tls_cert: Path | None = None
     tls_key: Path | None = None
     blob_store_url: str = ""
@@ -79,6 +80,7 @@ HELP: dict[str, str] = {
     "listen": "Address and port the server listens on (host:port).",
     "data_dir": "Directory that holds all state: blobs, uploads, metadata.",
     "login_server": "Host name (and port) clients use to reach the registry; defaults to the listen address.",
+    "registry_name": "The registry's name: the admin user's user name, as in ACR.",
     "tls_cert": "PEM certificate chain; with tls_key, the server speaks HTTPS.",
     "tls_key": "PEM private key for tls_cert.",
     "blob_store_url": "Where blobs live: file:///path (default: file://<data_dir>/blobs).",

@@ -7,7 +7,8 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-import dockyard.directory.schema  # noqa: F401 - the directory's tables share the metadata
+import dockyard.directory.schema
+import dockyard.properties.schema  # noqa: F401 - and so do the registry properties
 from dockyard.metadata.schema import metadata
 from dockyard.metadata.store import MetadataStore
 

@@ -29,9 +29,12 @@ from dockyard.auth.tokens import (
 from dockyard.directory.model import Principal, PrincipalKind
 from dockyard.directory.service import AuthReason, authenticate_client_secret, authenticate_user
 from dockyard.directory.store import DirectoryStore
+from dockyard.properties.store import PropertiesStore
 
 # The user name that marks the password as a registry refresh (or access) token, as in ACR.
 TOKEN_USER_NAME = "00000000-0000-0000-0000-000000000000"
+# The `sub` of tokens issued to the admin user (never a directory object id).
+ADMIN_SUBJECT_ID = "admin"
 _KINDS = {
     PrincipalKind.USER: SubjectKind.USER,
     PrincipalKind.SERVICE_PRINCIPAL: SubjectKind.SERVICE_PRINCIPAL,
@@ -48,6 +51,8 @@ class SignInReason(StrEnum):
     WRONG_SECRET = "wrong_secret"
     SECRET_EXPIRED = "secret_expired"
     PRINCIPAL_DISABLED = "principal_disabled"
+    ADMIN_USER_DISABLED = "admin_user_disabled"
+    WRONG_ADMIN_PASSWORD = "wrong_admin_password"
     REFRESH_TOKEN_INVALID = "refresh_token_invalid"
     REFRESH_TOKEN_EXPIRED = "refresh_token_expired"
     PRINCIPAL_GONE = "principal_gone"
@@ -90,6 +95,8 @@ class TokenService:
     issuer: str
     service: str
     policy: Callable[[], RegistryPolicy]
+    properties: PropertiesStore
+    registry_name: str
     access_token_seconds: int = 75 * 60
     refresh_token_seconds: int = 3 * 60 * 60
 
@@ -98,6 +105,8 @@ class TokenService:
         client secret), or the token user name with a registry refresh token (or access token)."""
         if username == TOKEN_USER_NAME:
             return self.subject_of_refresh_token(password, now, accept_access_token=True)
+        if username == self.registry_name:
+            return SignedIn(self._admin_sign_in(password))
         if _is_uuid(username):
             result = authenticate_client_secret(self.directory, username, password, now)
         else:
@@ -108,6 +117,18 @@ class TokenService:
             unknown = result.reason in (AuthReason.UNKNOWN_APPLICATION, AuthReason.UNKNOWN_USER)
             raise SignInFailed(reason, application_unknown=unknown)
         return SignedIn(self.subject_of(result.principal))
+
+    def _admin_sign_in(self, password: str) -> Subject:
+        matches = self.properties.admin_password_matches(password)
+        if not self.properties.current().admin_user_enabled:
+            raise SignInFailed(SignInReason.ADMIN_USER_DISABLED)
+        if not matches:
+            raise SignInFailed(SignInReason.WRONG_ADMIN_PASSWORD)
+        return self.admin_subject()
+
+    def admin_subject(self) -> Subject:
+        """The admin user, named after the registry as in ACR."""
+        return Subject(SubjectKind.ADMIN_USER, ADMIN_SUBJECT_ID, self.registry_name)
 
     def subject_of_refresh_token(self, token: str, now: float, accept_access_token: bool = False) -> SignedIn:
         """The subject a refresh token (or, where ACR takes one, an access token) was issued to,
@@ -120,6 +141,10 @@ class TokenService:
             raise SignInFailed(
                 SignInReason.REFRESH_TOKEN_EXPIRED if expired else SignInReason.REFRESH_TOKEN_INVALID
             ) from None
+        if claims.subject == ADMIN_SUBJECT_ID:
+            if not self.properties.current().admin_user_enabled:
+                raise SignInFailed(SignInReason.ADMIN_USER_DISABLED)
+            return SignedIn(self.admin_subject(), not_after=claims.expires_at)
         principal = self.directory.get_principal(claims.subject) if _is_uuid(claims.subject) else None
         if principal is None:
             raise SignInFailed(SignInReason.PRINCIPAL_GONE)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import click
 
+from dockyard.metadata.store import MetadataStore
+from dockyard.properties.store import PasswordName, PropertiesStore
 from dockyard.settings import HELP, Settings, SettingsError, load_settings, setting_help
 
 
@@ -48,6 +51,7 @@ def main() -> None:
 @click.option("--listen", help=setting_help("listen"))
 @_data_dir_option
 @click.option("--login-server", help=setting_help("login_server"))
+@click.option("--registry-name", help=setting_help("registry_name"))
 @click.option("--tls-cert", type=click.Path(path_type=Path, dir_okay=False), help=setting_help("tls_cert"))
 @click.option("--tls-key", type=click.Path(path_type=Path, dir_okay=False), help=setting_help("tls_key"))
 @click.option("--blob-store-url", help=setting_help("blob_store_url"))
@@ -106,3 +110,50 @@ def gc(config: Path | None, dry_run: bool, untagged: bool, **flags: Any) -> None
         f"({report.bytes_freed} bytes); expired {report.uploads_expired} upload sessions"
     )
     sys.stdout.flush()
+
+
+def _open_properties(settings: Settings) -> tuple[MetadataStore, PropertiesStore]:
+    metadata = MetadataStore(settings.resolved_metadata_url)
+    metadata.migrate()
+    return metadata, PropertiesStore(metadata.engine, time.time)
+
+
+@main.command()
+@_config_option
+@_data_dir_option
+@click.option("--metadata-url", help=setting_help("metadata_url"))
+@click.option("--admin-enabled", type=bool, default=None, help="Enable (true) or disable (false) the admin user.")
+def update(config: Path | None, admin_enabled: bool | None, **flags: Any) -> None:
+    """Change registry properties (as `az acr update`); takes effect on the server within a second."""
+    settings = _settings(config, **flags)
+    metadata, properties = _open_properties(settings)
+    try:
+        if admin_enabled is not None:
+            issued = properties.set_admin_user_enabled(admin_enabled)
+            click.echo(f"admin user {'enabled' if admin_enabled else 'disabled'} (user name: {settings.registry_name})")
+            for name, password in issued.items():
+                click.echo(f"{name.value}: {password}")
+            if issued:
+                click.echo("These passwords are shown only now; `dockyard credential renew` replaces one.")
+    finally:
+        metadata.close()
+
+
+@main.group()
+def credential() -> None:
+    """The admin user's passwords (as `az acr credential`)."""
+
+
+@credential.command()
+@_config_option
+@_data_dir_option
+@click.option("--metadata-url", help=setting_help("metadata_url"))
+@click.option("--password-name", type=click.Choice([n.value for n in PasswordName]), default="password")
+def renew(config: Path | None, password_name: str, **flags: Any) -> None:
+    """Generate a new admin password; it is shown once."""
+    settings = _settings(config, **flags)
+    metadata, properties = _open_properties(settings)
+    try:
+        click.echo(f"{password_name}: {properties.renew_password(PasswordName(password_name))}")
+    finally:
+        metadata.close()

@@ -2,7 +2,9 @@
 
 from alembic import context
 
-import dockyard.directory.schema  # noqa: F401 - registers the directory tables on the shared metadata
+# The directory's and the registry properties' tables live on the shared metadata.
+import dockyard.directory.schema
+import dockyard.properties.schema  # noqa: F401
 from dockyard.metadata.schema import metadata
 
 connection = context.config.attributes["connection"]

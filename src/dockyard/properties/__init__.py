@@ -1,0 +1,1 @@
+"""Registry properties (as ACR names them: `adminUserEnabled`, …) and the admin user's passwords."""

@@ -1,0 +1,93 @@
+"""`PropertiesStore`: registry properties and the admin user, shared by every server process.
+
+The admin user (disabled by default, as in ACR) signs in with the registry's name and either of two
+passwords. Passwords are generated here, shown once, and kept only as argon2id hashes, so unlike
+ACR's `credential show` a lost password is renewed rather than read back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Connection, Engine, delete, insert, select
+
+from dockyard.directory.secrets import SecretHasher, generate_password
+from dockyard.properties.schema import admin_passwords, registry_properties
+
+_CACHE_SECONDS = 1.0  # a change made by another process is seen within a second
+
+
+class PasswordName(StrEnum):
+    """The admin user's two passwords, so one can be rotated while the other is in use."""
+
+    PASSWORD = "password"
+    PASSWORD2 = "password2"
+
+
+@dataclass(frozen=True)
+class RegistryProperties:
+    """The properties a running server consults."""
+
+    admin_user_enabled: bool = False
+
+
+class PropertiesStore:
+    """Reads (with a one-second cache) and writes registry properties and admin passwords."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], float], hasher: SecretHasher | None = None) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._hasher = hasher or SecretHasher()
+        self._cached: tuple[float, RegistryProperties] | None = None
+
+    def current(self) -> RegistryProperties:
+        """The properties as of at most a second ago."""
+        now = self._clock()
+        if self._cached is not None and now - self._cached[0] < _CACHE_SECONDS:
+            return self._cached[1]
+        with self._engine.connect() as connection:
+            rows = dict(connection.execute(select(registry_properties.c.name, registry_properties.c.value)).all())
+        properties = RegistryProperties(admin_user_enabled=bool(json.loads(rows.get("admin_user_enabled", "false"))))
+        self._cached = (now, properties)
+        return properties
+
+    def set_admin_user_enabled(self, enabled: bool) -> dict[PasswordName, str]:
+        """Enable or disable the admin user; on first enabling, generate both passwords and return them."""
+        issued: dict[PasswordName, str] = {}
+        with self._engine.execution_options(dockyard_write=True).begin() as connection:
+            connection.execute(delete(registry_properties).where(registry_properties.c.name == "admin_user_enabled"))
+            connection.execute(
+                insert(registry_properties).values(
+                    name="admin_user_enabled", value=json.dumps(enabled), updated_at=self._clock()
+                )
+            )
+            if enabled and not connection.execute(select(admin_passwords.c.name)).first():
+                for name in PasswordName:
+                    issued[name] = self._store_password(connection, name)
+        self._cached = None
+        return issued
+
+    def renew_password(self, name: PasswordName) -> str:
+        """Replace one admin password with a new one, returned once."""
+        with self._engine.execution_options(dockyard_write=True).begin() as connection:
+            return self._store_password(connection, name)
+
+    def _store_password(self, connection: Connection, name: PasswordName) -> str:
+        password = generate_password()
+        connection.execute(delete(admin_passwords).where(admin_passwords.c.name == name.value))
+        connection.execute(
+            insert(admin_passwords).values(name=name.value, hash=self._hasher.hash(password), created_at=self._clock())
+        )
+        return password
+
+    def admin_password_matches(self, password: str) -> bool:
+        """Whether `password` is either admin password (both are checked, in constant time each)."""
+        with self._engine.connect() as connection:
+            hashes = list(connection.execute(select(admin_passwords.c.hash)).scalars())
+        if not hashes:
+            self._hasher.verify_nothing(password)
+            return False
+        return any([self._hasher.verify(stored, password) for stored in hashes])
