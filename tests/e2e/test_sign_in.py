@@ -10,7 +10,10 @@ import inspect
 import io
 import json
 import os
+import re
+import subprocess
 import tarfile
+import time
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +29,7 @@ from tests.auth.conftest import (
     TokenRegistry,
     start_token_registry,
 )
+from tests.conftest import DOCKYARD
 from tests.e2e import Cli, LayoutImage, RemoteImage
 from tests.oci import unique_name
 
@@ -97,6 +101,31 @@ def test_skopeo_signs_in_with_a_service_principal(
     _login(skopeo_alone, signin_registry, principal.app_id, principal.secret)
 
     digest = _copy_in_and_inspect(skopeo_alone, small_image, RemoteImage(signin_registry.host, unique_name("sp"), "v1"))
+
+    assert digest == small_image.digest
+
+
+def test_skopeo_signs_in_as_the_admin_user_once_it_is_enabled(
+    skopeo_alone: Cli, small_image: LayoutImage, signin_registry: TokenRegistry
+) -> None:
+    enabled = subprocess.run(
+        [DOCKYARD, "update", "--admin-enabled", "true", "--data-dir", str(signin_registry.data_dir)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    password = re.search(r"^password: (\S+)$", enabled, re.MULTILINE)
+    if password is None:  # enabled earlier in this session: renew to learn a password
+        renewed = subprocess.run(
+            [DOCKYARD, "credential", "renew", "--data-dir", str(signin_registry.data_dir)],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        password = re.search(r"^password: (\S+)$", renewed, re.MULTILINE)
+    assert password is not None
+    time.sleep(1.1)  # the server re-reads registry properties at most a second later
+    _login(skopeo_alone, signin_registry, "dockyard", password.group(1))
+
+    digest = _copy_in_and_inspect(
+        skopeo_alone, small_image, RemoteImage(signin_registry.host, unique_name("adm"), "v1")
+    )
 
     assert digest == small_image.digest
 
