@@ -75,14 +75,14 @@ def _token_access(
     keys = SigningKeys(
         settings.data_dir / "keys", issuer=login_server, overlap=settings.refresh_token_seconds + _KEY_OVERLAP_MARGIN
     )
-    policy = RegistryPolicy(anonymous_pull_enabled=settings.anonymous_pull_enabled)
+    properties = PropertiesStore(registry.metadata.engine, registry.clock)
     service = TokenService(
         keys=keys,
         directory=DirectoryStore(registry.metadata.engine),
         issuer=login_server,
         service=login_server,
-        policy=lambda: policy,
-        properties=PropertiesStore(registry.metadata.engine, registry.clock),
+        policy=lambda: RegistryPolicy(anonymous_pull_enabled=properties.current().anonymous_pull_enabled),
+        properties=properties,
         registry_name=settings.registry_name,
         access_token_seconds=settings.access_token_seconds,
         refresh_token_seconds=settings.refresh_token_seconds,

@@ -37,7 +37,6 @@ class Settings:
     gc_grace_seconds: int = 3600
     sparse_manifests: bool = True
     authentication: str = "token"
-    anonymous_pull_enabled: bool = False
     trusted_issuers_file: Path | None = None
     access_token_seconds: int = 4500
     refresh_token_seconds: int = 10800
@@ -91,7 +90,6 @@ HELP: dict[str, str] = {
     "it and mirrors copy only some platforms. false: refuse them with MANIFEST_BLOB_UNKNOWN.",
     "authentication": "token: clients sign in at /oauth2/token and present registry tokens (the default); "
     "open: anyone may pull and push (a registry for a sealed lab network only).",
-    "anonymous_pull_enabled": "Let callers without credentials pull every repository.",
     "trusted_issuers_file": "JSON file mapping external OIDC issuer URLs to their JWKS (https:// or file://), "
     "for federated credentials.",
     "access_token_seconds": "Lifetime of registry access tokens (at most 75 minutes, as in ACR).",

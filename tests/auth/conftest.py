@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ import pytest
 from dockyard.directory.secrets import HashParameters, SecretHasher
 from dockyard.directory.store import DirectoryStore
 from dockyard.metadata.store import MetadataStore
-from tests.conftest import RunningRegistry, start_registry
+from tests.conftest import DOCKYARD, RunningRegistry, start_registry
 
 OWNER = "owner"
 TOKEN_USER_NAME = "00000000-0000-0000-0000-000000000000"
@@ -141,8 +142,15 @@ class _OpenDirectory:
         self._metadata.close()
 
 
-def start_token_registry(data_dir: Path, *flags: str) -> TokenRegistry:
-    """Start `dockyard serve --authentication token` and read the owner's initial password."""
+def start_token_registry(data_dir: Path, *flags: str, anonymous_pull: bool = False) -> TokenRegistry:
+    """Start `dockyard serve --authentication token` and read the owner's initial password.
+
+    With `anonymous_pull`, the registry property is switched on first (`dockyard update`)."""
+    if anonymous_pull:
+        subprocess.run(
+            [DOCKYARD, "update", "--anonymous-pull-enabled", "true", "--data-dir", str(data_dir)],
+            check=True, capture_output=True,
+        )  # fmt: skip
     server = start_registry(data_dir, *flags, authentication="token")
     password = (data_dir / "initial-owner-password").read_text().strip()
     return TokenRegistry(server, password)
@@ -200,6 +208,6 @@ def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRe
 @pytest.fixture(scope="session")
 def anonymous_pull_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRegistry]:
     """A token-auth registry with anonymous pull enabled."""
-    registry = start_token_registry(tmp_path_factory.mktemp("anonymous-registry") / "data", "--anonymous-pull-enabled")
+    registry = start_token_registry(tmp_path_factory.mktemp("anonymous-registry") / "data", anonymous_pull=True)
     yield registry
     registry.server.stop()

@@ -47,7 +47,7 @@ def signin_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenR
 @pytest.fixture(scope="module")
 def public_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRegistry]:
     """A token-auth registry with anonymous pull on."""
-    registry = start_token_registry(tmp_path_factory.mktemp("public") / "data", "--anonymous-pull-enabled")
+    registry = start_token_registry(tmp_path_factory.mktemp("public") / "data", anonymous_pull=True)
     yield registry
     registry.server.stop()
 

@@ -60,9 +60,6 @@ def main() -> None:
 @click.option("--sparse-manifests/--no-sparse-manifests", default=None, help=setting_help("sparse_manifests"))
 @click.option("--authentication", type=click.Choice(["token", "open"]), help=setting_help("authentication"))
 @click.option(
-    "--anonymous-pull-enabled/--no-anonymous-pull-enabled", default=None, help=setting_help("anonymous_pull_enabled")
-)
-@click.option(
     "--trusted-issuers-file", type=click.Path(path_type=Path, dir_okay=False), help=setting_help("trusted_issuers_file")
 )
 @click.option("--access-token-seconds", type=int, help=setting_help("access_token_seconds"))
@@ -113,6 +110,7 @@ def gc(config: Path | None, dry_run: bool, untagged: bool, **flags: Any) -> None
 
 
 def _open_properties(settings: Settings) -> tuple[MetadataStore, PropertiesStore]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     metadata = MetadataStore(settings.resolved_metadata_url)
     metadata.migrate()
     return metadata, PropertiesStore(metadata.engine, time.time)
@@ -123,7 +121,10 @@ def _open_properties(settings: Settings) -> tuple[MetadataStore, PropertiesStore
 @_data_dir_option
 @click.option("--metadata-url", help=setting_help("metadata_url"))
 @click.option("--admin-enabled", type=bool, default=None, help="Enable (true) or disable (false) the admin user.")
-def update(config: Path | None, admin_enabled: bool | None, **flags: Any) -> None:
+@click.option(
+    "--anonymous-pull-enabled", type=bool, default=None, help="Let callers without credentials pull (true) or not."
+)
+def update(config: Path | None, admin_enabled: bool | None, anonymous_pull_enabled: bool | None, **flags: Any) -> None:
     """Change registry properties (as `az acr update`); takes effect on the server within a second."""
     settings = _settings(config, **flags)
     metadata, properties = _open_properties(settings)
@@ -135,6 +136,9 @@ def update(config: Path | None, admin_enabled: bool | None, **flags: Any) -> Non
                 click.echo(f"{name.value}: {password}")
             if issued:
                 click.echo("These passwords are shown only now; `dockyard credential renew` replaces one.")
+        if anonymous_pull_enabled is not None:
+            properties.set_anonymous_pull_enabled(anonymous_pull_enabled)
+            click.echo(f"anonymous pull {'enabled' if anonymous_pull_enabled else 'disabled'}")
     finally:
         metadata.close()
 

@@ -32,6 +32,7 @@ class RegistryProperties:
     """The properties a running server consults."""
 
     admin_user_enabled: bool = False
+    anonymous_pull_enabled: bool = False
 
 
 class PropertiesStore:
@@ -50,20 +51,30 @@ class PropertiesStore:
             return self._cached[1]
         with self._engine.connect() as connection:
             rows = dict(connection.execute(select(registry_properties.c.name, registry_properties.c.value)).all())
-        properties = RegistryProperties(admin_user_enabled=bool(json.loads(rows.get("admin_user_enabled", "false"))))
+        properties = RegistryProperties(
+            admin_user_enabled=bool(json.loads(rows.get("admin_user_enabled", "false"))),
+            anonymous_pull_enabled=bool(json.loads(rows.get("anonymous_pull_enabled", "false"))),
+        )
         self._cached = (now, properties)
         return properties
+
+    def set_anonymous_pull_enabled(self, enabled: bool) -> None:
+        """Let callers without credentials pull every repository, or stop them."""
+        with self._engine.execution_options(dockyard_write=True).begin() as connection:
+            self._set(connection, "anonymous_pull_enabled", enabled)
+        self._cached = None
+
+    def _set(self, connection: Connection, name: str, value: object) -> None:
+        connection.execute(delete(registry_properties).where(registry_properties.c.name == name))
+        connection.execute(
+            insert(registry_properties).values(name=name, value=json.dumps(value), updated_at=self._clock())
+        )
 
     def set_admin_user_enabled(self, enabled: bool) -> dict[PasswordName, str]:
         """Enable or disable the admin user; on first enabling, generate both passwords and return them."""
         issued: dict[PasswordName, str] = {}
         with self._engine.execution_options(dockyard_write=True).begin() as connection:
-            connection.execute(delete(registry_properties).where(registry_properties.c.name == "admin_user_enabled"))
-            connection.execute(
-                insert(registry_properties).values(
-                    name="admin_user_enabled", value=json.dumps(enabled), updated_at=self._clock()
-                )
-            )
+            self._set(connection, "admin_user_enabled", enabled)
             if enabled and not connection.execute(select(admin_passwords.c.name)).first():
                 for name in PasswordName:
                     issued[name] = self._store_password(connection, name)
