@@ -68,13 +68,17 @@ def tenant_id(settings: Settings) -> str:
         metadata.close()
 
 
+def signing_keys(settings: Settings) -> SigningKeys:
+    """The token signing keys in the data directory (created on first use)."""
+    overlap = settings.refresh_token_seconds + _KEY_OVERLAP_MARGIN
+    return SigningKeys(settings.data_dir / "keys", issuer=settings.resolved_login_server, overlap=overlap)
+
+
 def _token_access(
     settings: Settings, registry: Registry
 ) -> tuple[TokenService, DirectoryTokens, TokenAccessController]:
     login_server = settings.resolved_login_server
-    keys = SigningKeys(
-        settings.data_dir / "keys", issuer=login_server, overlap=settings.refresh_token_seconds + _KEY_OVERLAP_MARGIN
-    )
+    keys = signing_keys(settings)
     properties = PropertiesStore(registry.metadata.engine, registry.clock)
     service = TokenService(
         keys=keys,
@@ -86,12 +90,21 @@ def _token_access(
         registry_name=settings.registry_name,
         access_token_seconds=settings.access_token_seconds,
         refresh_token_seconds=settings.refresh_token_seconds,
+        leeway=settings.clock_skew_seconds,
     )
-    controller = TokenAccessController(keys, login_server, login_server, settings.realm, registry.clock)
+    controller = TokenAccessController(
+        keys, login_server, login_server, settings.realm, registry.clock, leeway=settings.clock_skew_seconds
+    )
     base = settings.realm.removesuffix("/oauth2/token")
     federation = FederatedIssuers(load_trusted_issuers(settings.trusted_issuers_file), registry.clock)
     directory_tokens = DirectoryTokens(
-        keys, service.directory, base, audience=base, clock=registry.clock, federation=federation
+        keys,
+        service.directory,
+        base,
+        audience=base,
+        clock=registry.clock,
+        federation=federation,
+        leeway=settings.clock_skew_seconds,
     )
     return service, directory_tokens, controller
 

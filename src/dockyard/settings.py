@@ -40,6 +40,7 @@ class Settings:
     trusted_issuers_file: Path | None = None
     access_token_seconds: int = 4500
     refresh_token_seconds: int = 10800
+    clock_skew_seconds: int = 60
     workers: int = 1
     log_level: str = "info"
 
@@ -94,6 +95,7 @@ HELP: dict[str, str] = {
     "for federated credentials.",
     "access_token_seconds": "Lifetime of registry access tokens (at most 75 minutes, as in ACR).",
     "refresh_token_seconds": "Lifetime of registry refresh tokens.",
+    "clock_skew_seconds": "Clock difference tolerated on a token's nbf and exp.",
     "workers": "Number of server worker processes.",
     "log_level": "Server log level: debug, info, warning or error.",
 }

@@ -25,7 +25,10 @@ _EVERY_ACTION = {"pull", "push", "delete", "*"}
 class TokenAccessController:
     """Checks bearer tokens issued by this registry's token service against the accesses asked."""
 
-    def __init__(self, keys: SigningKeys, issuer: str, service: str, realm: str, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, keys: SigningKeys, issuer: str, service: str, realm: str, clock: Callable[[], float], leeway: int = 60
+    ) -> None:
+        self._leeway = leeway
         self._keys = keys
         self._issuer = issuer
         self._service = service
@@ -50,7 +53,7 @@ class TokenAccessController:
         now = self._clock()
         cached = self._verified.get(header)
         if cached is not None:
-            return cached if cached.claims.valid_at(now) else None
+            return cached if cached.claims.valid_at(now, self._leeway) else None
         try:
             credentials = parse_authorization(header)
         except CredentialsMalformed:
@@ -58,7 +61,9 @@ class TokenAccessController:
         if not isinstance(credentials, BearerCredentials):
             return None
         try:
-            claims = verify_token(self._keys, credentials.token, audience=self._service, issuer=self._issuer, now=now)
+            claims = verify_token(
+                self._keys, credentials.token, audience=self._service, issuer=self._issuer, now=now, leeway=self._leeway
+            )
         except TokenRejected:
             return None
         if len(self._verified) >= _CACHE_LIMIT:

@@ -57,6 +57,7 @@ class DirectoryTokens:
     clock: Callable[[], float]
     federation: FederatedIssuers | None = None
     lifetime_seconds: int = 3 * 60 * 60
+    leeway: int = 60  # seconds of clock skew allowed on nbf/exp
 
     def issuer(self, tenant: str) -> str:
         """The `iss` of this tenant's directory tokens."""
@@ -119,6 +120,7 @@ class DirectoryTokens:
                 audience=self.audience,
                 issuer=self.issuer(tenant),
                 now=self.clock(),
+                leeway=self.leeway,
                 expected_kind=TokenKind.DIRECTORY,
             )
         except TokenRejected as exc:

@@ -189,6 +189,11 @@ async def directory_token(request: Request) -> Response:
     return JSONResponse(body, headers=_NO_STORE)
 
 
+async def jwks(request: Request) -> Response:
+    """GET /.well-known/jwks.json: the public keys that verify this registry's tokens."""
+    return JSONResponse(_service(request).keys.jwks(service_clock(request)))
+
+
 def _required(form: Mapping[str, str], name: str) -> str:
     value = form.get(name)
     if not value:
@@ -206,5 +211,6 @@ routes = [
     Route("/oauth2/token", token_get, methods=["GET"]),
     Route("/oauth2/token", token_post, methods=["POST"]),
     Route("/oauth2/exchange", exchange, methods=["POST"]),
+    Route("/.well-known/jwks.json", jwks, methods=["GET"]),
     Route("/directory/{tenant}/oauth2/v2.0/token", directory_token, methods=["POST"]),
 ]

@@ -99,6 +99,7 @@ class TokenService:
     registry_name: str
     access_token_seconds: int = 75 * 60
     refresh_token_seconds: int = 3 * 60 * 60
+    leeway: int = 60  # seconds of clock skew allowed on nbf/exp
 
     def sign_in(self, username: str, password: str, now: float) -> SignedIn:
         """The subject behind Basic credentials: a user, a service principal (application id +
@@ -155,14 +156,15 @@ class TokenService:
     def _verify_any(self, token: str, now: float, kinds: Sequence[TokenKind]) -> Claims:
         for kind in kinds[:-1]:
             try:
-                return verify_token(
-                    self.keys, token, audience=self.service, issuer=self.issuer, now=now, expected_kind=kind
-                )
+                return self._verify(token, now, kind)
             except TokenRejected as exc:
                 if exc.reason is not RejectReason.WRONG_KIND:
                     raise
+        return self._verify(token, now, kinds[-1])
+
+    def _verify(self, token: str, now: float, kind: TokenKind) -> Claims:
         return verify_token(
-            self.keys, token, audience=self.service, issuer=self.issuer, now=now, expected_kind=kinds[-1]
+            self.keys, token, audience=self.service, issuer=self.issuer, now=now, leeway=self.leeway, expected_kind=kind
         )
 
     def subject_of(self, principal: Principal) -> Subject:

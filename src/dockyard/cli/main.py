@@ -64,6 +64,7 @@ def main() -> None:
 )
 @click.option("--access-token-seconds", type=int, help=setting_help("access_token_seconds"))
 @click.option("--refresh-token-seconds", type=int, help=setting_help("refresh_token_seconds"))
+@click.option("--clock-skew-seconds", type=int, help=setting_help("clock_skew_seconds"))
 @click.option("--workers", type=int, help=setting_help("workers"))
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), help=setting_help("log_level"))
 def serve(config: Path | None, **flags: Any) -> None:
@@ -161,3 +162,21 @@ def renew(config: Path | None, password_name: str, **flags: Any) -> None:
         click.echo(f"{password_name}: {properties.renew_password(PasswordName(password_name))}")
     finally:
         metadata.close()
+
+
+@main.group()
+def keys() -> None:
+    """The keys that sign registry tokens."""
+
+
+@keys.command("certificates")
+@_config_option
+@_data_dir_option
+@click.option("--login-server", help=setting_help("login_server"))
+@click.option("--listen", help=setting_help("listen"))
+def certificates(config: Path | None, **flags: Any) -> None:
+    """Print the PEM certificate bundle of the signing keys: another registry's `rootcertbundle`
+    (CNCF distribution's `auth.token`), so it accepts Dockyard's tokens."""
+    from dockyard.app import signing_keys
+
+    click.echo(signing_keys(_settings(config, **flags)).certificate_bundle(time.time()).decode(), nl=False)
