@@ -6,9 +6,12 @@ test shows the client's own account of the exchange (skopeo runs with `--debug`:
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import shlex
 import subprocess
+import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,3 +104,13 @@ class RemoteImage:
     def docker(self) -> str:
         """`docker://host/name:tag`, as skopeo names it."""
         return f"docker://{self.reference}"
+
+
+def random_rootfs(path: Path) -> Path:
+    """A tarball with one file of random bytes, so its layer is new to the registry and must be uploaded."""
+    content = os.urandom(64 * 1024)
+    with tarfile.open(path, "w") as archive:
+        member = tarfile.TarInfo("random.bin")
+        member.size = len(content)
+        archive.addfile(member, io.BytesIO(content))
+    return path

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import os
-import tarfile
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import RunningRegistry
-from tests.e2e import Cli, LayoutImage, RemoteImage
+from tests.e2e import Cli, LayoutImage, RemoteImage, random_rootfs
 from tests.oci import OCI_MANIFEST, unique_name
 
 pytestmark = pytest.mark.e2e
@@ -19,16 +16,6 @@ pytestmark = pytest.mark.e2e
 
 def _local_digest(podman: Cli, reference: str) -> str:
     return podman.run("image", "inspect", "--format", "{{.Digest}}", reference).stdout.strip()
-
-
-def _random_rootfs(path: Path) -> Path:
-    """A tarball with one file of random bytes, so its layer is new to the registry and must be uploaded."""
-    content = os.urandom(64 * 1024)
-    with tarfile.open(path, "w") as archive:
-        member = tarfile.TarInfo("random.bin")
-        member.size = len(content)
-        archive.addfile(member, io.BytesIO(content))
-    return path
 
 
 def test_podman_pulls_an_image_that_skopeo_pushed(
@@ -43,7 +30,7 @@ def test_podman_pushes_a_new_image_and_pulls_it_back(
     podman: Cli, registry: RunningRegistry, http: httpx.Client, tmp_path: Path
 ) -> None:
     image = RemoteImage(registry.host, unique_name("podman"), "v1")
-    podman.run("import", str(_random_rootfs(tmp_path / "rootfs.tar")), image.reference)
+    podman.run("import", str(random_rootfs(tmp_path / "rootfs.tar")), image.reference)
 
     podman.run("push", "--tls-verify=false", image.reference)
     podman.run("rmi", image.reference)

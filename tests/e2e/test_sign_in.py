@@ -7,12 +7,10 @@ Each test logs in with an auth file (or docker config) of its own, so no saved c
 from __future__ import annotations
 
 import inspect
-import io
 import json
 import os
 import re
 import subprocess
-import tarfile
 import time
 import types
 from collections.abc import Iterator
@@ -30,7 +28,7 @@ from tests.auth.conftest import (
     start_token_registry,
 )
 from tests.conftest import DOCKYARD
-from tests.e2e import Cli, LayoutImage, RemoteImage
+from tests.e2e import Cli, LayoutImage, RemoteImage, random_rootfs
 from tests.oci import unique_name
 
 pytestmark = pytest.mark.e2e
@@ -185,23 +183,13 @@ def test_skopeo_anonymous_inspect_is_refused_when_anonymous_pull_is_off(
 # -- podman ----------------------------------------------------------------------------------------
 
 
-def _random_rootfs(path: Path) -> Path:
-    """A tarball with one file of random bytes, so its layer is new to the registry."""
-    content = os.urandom(64 * 1024)
-    with tarfile.open(path, "w") as archive:
-        member = tarfile.TarInfo("random.bin")
-        member.size = len(content)
-        archive.addfile(member, io.BytesIO(content))
-    return path
-
-
 def test_podman_logs_in_as_the_owner_pushes_and_pulls(
     podman: Cli, signin_registry: TokenRegistry, tmp_path: Path
 ) -> None:
     podman = _own_auth_file(podman, tmp_path / "auth.json")
     image = RemoteImage(signin_registry.host, unique_name("podman"), "v1")
     _login(podman, signin_registry, OWNER, signin_registry.owner_password)
-    podman.run("import", str(_random_rootfs(tmp_path / "rootfs.tar")), image.reference)
+    podman.run("import", str(random_rootfs(tmp_path / "rootfs.tar")), image.reference)
 
     podman.run("push", "--tls-verify=false", image.reference)
     podman.run("rmi", image.reference)
@@ -214,7 +202,7 @@ def test_podman_pull_after_logout_is_refused(podman: Cli, signin_registry: Token
     podman = _own_auth_file(podman, tmp_path / "auth.json")
     image = RemoteImage(signin_registry.host, unique_name("podman"), "v1")
     _login(podman, signin_registry, OWNER, signin_registry.owner_password)
-    podman.run("import", str(_random_rootfs(tmp_path / "rootfs.tar")), image.reference)
+    podman.run("import", str(random_rootfs(tmp_path / "rootfs.tar")), image.reference)
     podman.run("push", "--tls-verify=false", image.reference)
     podman.run("logout", signin_registry.host)
     podman.run("rmi", image.reference)
