@@ -88,13 +88,13 @@ def serve(config: Path | None, **flags: Any) -> None:
 @click.option("--untagged", is_flag=True, help="Also remove manifests that no tag, index or subject keeps.")
 def gc(config: Path | None, dry_run: bool, untagged: bool, **flags: Any) -> None:
     """Remove blobs no manifest references (never one younger than the grace period)."""
-    from dockyard.app import open_registry, prepare
+    from dockyard.app import open_registry
     from dockyard.content.gc import collect_garbage
 
     settings = _settings(config, **flags)
-    prepare(settings)
     registry = open_registry(settings)
     try:
+        registry.metadata.migrate()
         report = collect_garbage(registry, settings.gc_grace_seconds, untagged, dry_run)
     finally:
         registry.metadata.close()
