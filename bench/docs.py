@@ -29,6 +29,19 @@ _METHOD = """\
   p50/p99 from `wrk --latency`. **Manifest HEAD**: `ab -i -k` (wrk and h2load never finish a HEAD
   response that carries `Content-Length`); ab speaks HTTP/1.0 with keep-alive, single-threaded.
   Every manifest request sends `Accept: {accept}`.
+- **Authenticated manifest GET**: two more servers run alongside — a second Dockyard with its default
+  sign-in (`authentication=token`) and a second reference with htpasswd auth (one user, bcrypt cost 5,
+  `htpasswd -B -C 5`; `auth: htpasswd: {{realm: basic, path: …}}`), each seeded with the same image using
+  its credentials. Dockyard gets one pull-scoped bearer token from `GET /oauth2/token` (the initial
+  owner, Basic) before the runs, reused by every request (`wrk -H "Authorization: Bearer …"`), as a
+  client would; the reference gets Basic on every request, so it checks bcrypt on every request. They
+  alternate like the open figures and fill the Dockyard and Reference columns of the `auth` rows.
+- **Token issue**: `wrk` at {token_conns} connections for {duration} s on Dockyard's token-auth server:
+  `POST /oauth2/token` with `grant_type=refresh_token` (a Lua script sends the form; the refresh token
+  was issued at sign-in, no password hashing) and `GET /oauth2/token` with the owner's Basic
+  credentials (argon2id on each). There is no reference column: distribution 2.8 has no token service.
+- **Targets** are those of issue 8; cross-figure ratios (Dockyard bearer over Dockyard open, over the
+  reference open) divide medians of figures measured in the same rounds.
 - **Server CPU** is user + system time of the server's whole process tree (from /proc) over the run,
   divided by the work done; **client core use** is the load generator's CPU time over the run's wall
   time — near 100 % means the client, not the server, set the figure.
@@ -37,8 +50,9 @@ _METHOD = """\
   `dockyard serve --listen … --data-dir …` and `DOCKYARD_LOG_LEVEL=error`{dockyard_args}."""
 
 
-def render(table: str, cpu: str, notes: dict[str, list[str]], meta: dict[str, Any]) -> str:
+def render(table: str, goals: str, cpu: str, notes: dict[str, list[str]], meta: dict[str, Any]) -> str:
     """The whole page as Markdown."""
+    from bench.figures import TOKEN_CONNECTIONS
     from bench.registry import MANIFEST_ACCEPT
 
     args = meta["args"]
@@ -49,6 +63,7 @@ def render(table: str, cpu: str, notes: dict[str, list[str]], meta: dict[str, An
         duration=f"{args['duration']:g}",
         accept=MANIFEST_ACCEPT,
         dockyard_args=f" and `{args['dockyard_args']}`" if args["dockyard_args"] else "",
+        token_conns=TOKEN_CONNECTIONS,
     )
     parts = [
         "# Performance",
@@ -64,6 +79,12 @@ def render(table: str, cpu: str, notes: dict[str, list[str]], meta: dict[str, An
         "client-bound or disturbed by other load (see the notes).",
         "",
         table,
+        "",
+        "## Targets",
+        "",
+        "Issue 8's targets, from this run's medians; a miss says by how much the figure falls short.",
+        "",
+        goals,
         "",
         "## Server CPU per unit of work",
         "",

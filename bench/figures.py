@@ -10,15 +10,24 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bench import load
+from bench.auth import ServerAuth, refresh_form, token_query
 from bench.registry import SEED_REPO, SEED_TAG
-from bench.servers import Server
+from bench.servers import PULL_SCOPE, Server
 
 REGISTRIES = ("dockyard", "reference")
 ALL = ("dockyard", "reference", "nginx")
+# The authenticated figures fill the Dockyard and Reference columns from the servers started with auth.
+AUTHENTICATED = {"dockyard": "dockyard_auth", "reference": "reference_auth"}
+TOKEN_PATH = "/oauth2/token"
+TOKEN_CONNECTIONS = 16
+NO_REFERENCE = (
+    "no reference column: distribution 2.8 issues no tokens itself (token auth there means an external "
+    "token server), so there is nothing to compare with."
+)
 CHUNK = 8 << 20
 _TAIL = 32
 MANIFEST_PATH = f"/v2/{SEED_REPO}/manifests/{SEED_TAG}"
@@ -60,8 +69,14 @@ class Figure:
     key: str
     title: str
     kind: str  # "throughput" (MB/s) or "requests" (req/s with p50/p99)
-    servers: tuple[str, ...]
+    servers: tuple[str, ...]  # the report columns it fills: dockyard, reference, nginx
     run: Runner
+    hosts: Mapping[str, str] = dataclasses.field(default_factory=dict)  # column -> server key, if not the same
+    note: str = ""  # said in the report's notes whatever the outcome
+
+    def server_key(self, column: str) -> str:
+        """Key of the running server measured for `column`."""
+        return self.hosts.get(column, column)
 
 
 def _push(chunk: int) -> Runner:
@@ -93,6 +108,43 @@ def _head(connections: int) -> Runner:
     return run
 
 
+def _signed_in(server: Server) -> ServerAuth:
+    if server.auth is None or not server.auth.refresh_token:
+        raise RuntimeError(f"{server.key} has no token service")
+    return server.auth
+
+
+def _token_refresh(connections: int) -> Runner:
+    """`POST /oauth2/token` with grant_type=refresh_token (no password hashing)."""
+
+    def run(server: Server, _round: int, work: Workload) -> load.Sample:
+        signed_in = _signed_in(server)
+        script = server.workdir / "refresh.lua"
+        script.write_text(_post_script(refresh_form(signed_in.service, PULL_SCOPE, signed_in.refresh_token)))
+        return load.wrk(server, TOKEN_PATH, connections, work.duration, {}, script)
+
+    return run
+
+
+def _post_script(form: str) -> str:
+    """A wrk Lua script that POSTs `form` (urlencoded, so free of quotes and backslashes)."""
+    return (
+        f'wrk.method = "POST"\nwrk.body = "{form}"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+    )
+
+
+def _token_basic(connections: int) -> Runner:
+    """`GET /oauth2/token` with the owner's Basic credentials (a password hash check on each)."""
+
+    def run(server: Server, _round: int, work: Workload) -> load.Sample:
+        signed_in = _signed_in(server)
+        target = f"{TOKEN_PATH}?{token_query(signed_in.service, PULL_SCOPE)}"
+        headers = {"Authorization": signed_in.credentials.basic()}
+        return load.wrk(server, target, connections, work.duration, headers)
+
+    return run
+
+
 def all_figures(blob_mib: int) -> list[Figure]:
     """Every figure, in report order."""
     size = f"{blob_mib} MiB"
@@ -108,4 +160,14 @@ def all_figures(blob_mib: int) -> list[Figure]:
     for c in (1, 16, 64):
         title = f"manifest HEAD by tag, {c} conn (ab)"
         figures.append(Figure(f"manifest_head_c{c}", title, "requests", ALL, _head(c)))
+    for c in (1, 16, 64):
+        title = f"manifest GET by tag, auth, {c} conn (wrk; bearer / Basic)"
+        figures.append(Figure(f"manifest_get_auth_c{c}", title, "requests", REGISTRIES, _get(c), AUTHENTICATED))
+    c = TOKEN_CONNECTIONS
+    for key, what, runner in (
+        ("token_refresh", "refresh token (POST)", _token_refresh(c)),
+        ("token_basic", "Basic password (GET)", _token_basic(c)),
+    ):
+        title = f"token issue, {what}, {c} conn (wrk)"
+        figures.append(Figure(key, title, "requests", ("dockyard",), runner, AUTHENTICATED, NO_REFERENCE))
     return figures

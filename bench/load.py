@@ -131,20 +131,22 @@ def pull(server: Server, path: str, clients: int, duration: float) -> Sample:
 
 
 def wrk_get(server: Server, path: str, connections: int, duration: float) -> Sample:
-    """wrk (one thread, keep-alive) GETs `path`: requests/s and p50/p99 latency in ms."""
-    argv = [
-        "wrk",
-        "-t",
-        "1",
-        "-c",
-        str(connections),
-        "-d",
-        f"{duration:g}s",
-        "--latency",
-        "-H",
-        f"Accept: {MANIFEST_ACCEPT}",
-        server.url(path),
-    ]
+    """wrk GETs of `path` with the manifest Accept header and the server's credentials, if any."""
+    headers = {"Accept": MANIFEST_ACCEPT, **server.headers()}
+    return wrk(server, path, connections, duration, headers)
+
+
+def wrk(
+    server: Server, target: str, connections: int, duration: float, headers: dict[str, str], script: Path | None = None
+) -> Sample:
+    """wrk (one thread, keep-alive) on `target` with `headers` (and a Lua `script`, e.g. for a POST body):
+    requests/s and p50/p99 latency in ms."""
+    argv = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{duration:g}s", "--latency"]
+    for name, value in headers.items():
+        argv += ["-H", f"{name}: {value}"]
+    if script is not None:
+        argv += ["-s", str(script)]
+    argv.append(server.url(target))
     return _parse_wrk(_run(server, argv, timeout=duration + 60), duration)
 
 
@@ -189,6 +191,7 @@ def ab_head(server: Server, path: str, connections: int, duration: float, csv: P
         "100000000",
         "-H",
         f"Accept: {MANIFEST_ACCEPT}",
+        *(arg for name, value in server.headers().items() for arg in ("-H", f"{name}: {value}")),
         "-e",
         str(csv),
         server.url(path),

@@ -62,10 +62,11 @@ def with_query(target: str, key: str, value: str) -> str:
 class Connection:
     """One keep-alive HTTP/1.1 connection to `host:port`; reconnects when the server closes it."""
 
-    def __init__(self, host: str, port: int, timeout: float = 120.0) -> None:
+    def __init__(self, host: str, port: int, timeout: float = 120.0, headers: dict[str, str] | None = None) -> None:
         self.host = host
         self.port = port
         self.timeout = timeout
+        self.headers = dict(headers or {})  # sent with every request (e.g. Authorization)
         self._sock: socket.socket | None = None
         self._buf = b""
 
@@ -94,7 +95,7 @@ class Connection:
         sock = self._connect()
         length = _body_length(body, body_range)
         head = [f"{method} {target} HTTP/1.1", f"Host: {self.host}:{self.port}"]
-        head += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        head += [f"{k}: {v}" for k, v in {**self.headers, **(headers or {})}.items()]
         if body is not None or method in ("PUT", "POST", "PATCH"):
             head.append(f"Content-Length: {length}")
         sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))

@@ -128,12 +128,12 @@ def write_static_copy(root: Path, image: SeedImage) -> None:
     (manifests / SEED_TAG).write_bytes(image.manifest())
 
 
-def verify_blob(base_url: str, digest: str, size: int) -> None:
+def verify_blob(base_url: str, digest: str, size: int, headers: dict[str, str] | None = None) -> None:
     """GET the seed's big blob once (untimed) and check its length and digest: fast must also be right."""
     hasher = hashlib.sha256()
     got = 0
     url = f"{base_url}/v2/{SEED_REPO}/blobs/{digest}"
-    with httpx.stream("GET", url, timeout=120) as response:
+    with httpx.stream("GET", url, headers=headers, timeout=120) as response:
         if response.status_code != 200:
             raise RuntimeError(f"GET blob answered {response.status_code}")
         for chunk in response.iter_raw(1 << 20):

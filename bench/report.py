@@ -72,7 +72,7 @@ def _main_metric(figure: Figure) -> str:
 
 def notes_for(figure: Figure, cells: dict[str, Cell], outcomes: dict[str, list[Outcome]]) -> list[str]:
     """Plain-language warnings: client-bound, shared ceilings, disturbed runs, errors."""
-    notes = []
+    notes = [figure.note] if figure.note else []
     bound = [f"{k} {c.client_core_share:.0%}" for k, c in cells.items() if _client_bound(c)]
     if bound:
         notes.append(f"load generator near a full core ({', '.join(bound)}): partly client-bound.")
@@ -161,11 +161,12 @@ def main_table(figures: list[Figure], summary: dict[str, dict[str, Cell]], statu
     ]
     for figure in figures:
         cells = summary[figure.key]
+        states = {k: status.get(figure.server_key(k), "") for k in COLUMNS}
         if figure.kind == "throughput":
-            lines.append(_row(f"{figure.title}, MB/s", cells, "mb_s", status))
+            lines.append(_row(f"{figure.title}, MB/s", cells, "mb_s", states))
         else:
-            lines.append(_row(f"{figure.title}, req/s", cells, "rps", status))
-            lines.append(_latency_row(cells, status))
+            lines.append(_row(f"{figure.title}, req/s", cells, "rps", states))
+            lines.append(_latency_row(cells, states))
     return "\n".join(lines)
 
 

@@ -24,12 +24,14 @@ import tempfile
 import time
 from types import FrameType
 
-from bench import docs, environment, load, registry, report, servers
+from bench import docs, environment, load, registry, report, servers, targets
 from bench.figures import MANIFEST_PATH, Figure, Workload, all_figures
 from bench.servers import Server, Unavailable
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 QUIET_BUDGET = 60.0  # total seconds a run may spend waiting for other load to calm down
+# Open Dockyard, open reference, nginx; then Dockyard with token auth and the reference with htpasswd.
+SERVER_KEYS = ("dockyard", "reference", "nginx", "dockyard_auth", "reference_auth")
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -39,7 +41,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pull-duration", type=float, default=3, help="seconds per pull run (default 3)")
     parser.add_argument("--blob-mib", type=int, default=256, help="size of the big blob (default 256)")
     parser.add_argument("--only", default="", help="comma-separated figure keys to run (default all)")
-    parser.add_argument("--servers", default="dockyard,reference,nginx", help="which servers to run")
+    parser.add_argument("--servers", default=",".join(SERVER_KEYS), help="which servers to run")
     parser.add_argument("--dockyard-args", default="", help="extra arguments for `dockyard serve`")
     parser.add_argument(
         "--quiet-wait", type=float, default=3, help="max s to wait before each run for other CPU load to calm"
@@ -152,10 +154,10 @@ def _start(key: str, workdir: Path, image: registry.SeedImage, dockyard_args: st
         static = workdir / "root"
         registry.write_static_copy(static, image)
         server = servers.start_nginx(workdir, static)
-    elif key == "reference":
-        server = servers.start_reference(workdir)
-    elif key == "dockyard":
-        server = servers.start_dockyard(workdir, dockyard_args)
+    elif key in ("reference", "reference_auth"):
+        server = servers.start_reference(workdir, htpasswd=key == "reference_auth")
+    elif key in ("dockyard", "dockyard_auth"):
+        server = servers.start_dockyard(workdir, dockyard_args, token_auth=key == "dockyard_auth")
     else:
         raise Unavailable(f"unknown server {key!r}")
     try:
@@ -164,7 +166,9 @@ def _start(key: str, workdir: Path, image: registry.SeedImage, dockyard_args: st
                 registry.check_manifest(conn, image.manifest())
             else:
                 registry.seed(conn, image)
-        registry.verify_blob(server.url(""), image.big_layer_digest, image.big_layer_size)
+        registry.verify_blob(server.url(""), image.big_layer_digest, image.big_layer_size, server.headers())
+        if key == "dockyard_auth":
+            servers.sign_in_for_pull(server)
     except Exception as exc:
         server.stop()
         raise Unavailable(f"seeding or checking failed: {exc}") from exc
@@ -186,13 +190,14 @@ def _rounds(
     results: report.Results = {f.key: {} for f in figures}
     for round_no in range(rounds):
         for figure in figures:
-            keys = [k for k in figure.servers if k in running]
+            keys = [k for k in figure.servers if figure.server_key(k) in running]
             shift = round_no % len(keys) if keys else 0
             for key in keys[shift:] + keys[:shift]:
                 gate.wait()
-                outcome = _run_one(figure, running[key], round_no, work)
+                server = running[figure.server_key(key)]
+                outcome = _run_one(figure, server, round_no, work)
                 results[figure.key].setdefault(key, []).append(outcome)
-                _log(f"round {round_no + 1}/{rounds}  {figure.key:<20} {key:<10} {_brief(outcome)}")
+                _log(f"round {round_no + 1}/{rounds}  {figure.key:<22} {server.key:<14} {_brief(outcome)}")
     return results
 
 
@@ -229,7 +234,11 @@ def _finish(
     meta["args"] = vars(args)
     table = report.main_table(figures, summary, unavailable)
     cpu = report.cpu_table(figures, summary)
+    goals = targets.all_targets()
+    goals_table = targets.table(goals, summary)
     print(table)
+    print()
+    print(goals_table)
     print()
     print(cpu)
     for key, lines in notes.items():
@@ -249,9 +258,10 @@ def _finish(
             }
             for f in figures
         },
+        "targets": targets.as_json(goals, summary),
     }
     report.write_json(REPO_ROOT / "bench" / "results" / f"{day}.json", document)
-    text = docs.render(table, cpu, notes, meta)
+    text = docs.render(table, goals_table, cpu, notes, meta)
     (REPO_ROOT / "docs").mkdir(exist_ok=True)
     (REPO_ROOT / "docs" / "performance.md").write_text(text)
     _log(f"wrote bench/results/{day}.json and docs/performance.md ({meta['elapsed_s']} s)")

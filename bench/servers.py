@@ -18,9 +18,21 @@ import sys
 import time
 from pathlib import Path
 
+from bench.auth import (
+    BENCH_USER,
+    Credentials,
+    ServerAuth,
+    basic_auth,
+    owner_credentials,
+    sign_in,
+    write_htpasswd,
+)
 from bench.rawhttp import Connection, HttpError
+from bench.registry import SEED_REPO
 
 READY_TIMEOUT = 30.0
+PUSH_SCOPE = f"repository:{SEED_REPO}:pull,push"
+PULL_SCOPE = f"repository:{SEED_REPO}:pull"
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -38,10 +50,15 @@ class Server:
     port: int
     proc: subprocess.Popen[bytes]
     workdir: Path
+    auth: ServerAuth | None = None  # None: an open server
+
+    def headers(self) -> dict[str, str]:
+        """Headers every data-plane request to this server carries (its credentials, if any)."""
+        return dict(self.auth.headers) if self.auth else {}
 
     def connection(self) -> Connection:
-        """A fresh keep-alive connection to the server."""
-        return Connection(self.host, self.port)
+        """A fresh keep-alive connection to the server, sending its credentials with every request."""
+        return Connection(self.host, self.port, headers=self.headers())
 
     def url(self, path: str) -> str:
         """Absolute http:// URL of `path` on this server."""
@@ -76,8 +93,12 @@ def dockyard_command() -> Path:
     return Path(sys.executable).parent / "dockyard"
 
 
-def start_dockyard(workdir: Path, extra_args: str = "") -> Server:
-    """`dockyard serve` on a free port with a fresh data directory; raises Unavailable if it cannot run."""
+def start_dockyard(workdir: Path, extra_args: str = "", token_auth: bool = False) -> Server:
+    """`dockyard serve` on a free port with a fresh data directory; raises Unavailable if it cannot run.
+
+    Open by default (the open-registry figures); with `token_auth`, Dockyard's default sign-in, and
+    the harness signs in as the initial owner with push rights (to seed; see `sign_in_for_pull`).
+    """
     exe = dockyard_command()
     if not exe.exists():
         raise Unavailable(f"{exe} does not exist (is the package installed in the venv?)")
@@ -91,18 +112,52 @@ def start_dockyard(workdir: Path, extra_args: str = "") -> Server:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKYARD_")}
     env["DOCKYARD_LOG_LEVEL"] = "error"
     # The open-registry figures compare with the reference registry without auth; the token-auth
-    # figures (a later benchmark) start Dockyard with its default, authentication=token.
-    env["DOCKYARD_AUTHENTICATION"] = "open"
-    return _launch("dockyard", "Dockyard", argv, port, workdir, env)
+    # figures start a second Dockyard with its default, authentication=token.
+    env["DOCKYARD_AUTHENTICATION"] = "token" if token_auth else "open"
+    if not token_auth:
+        return _launch("dockyard", "Dockyard", argv, port, workdir, env)
+    server = _launch("dockyard_auth", "Dockyard (token auth)", argv, port, workdir, env, ready=(200, 401))
+    try:
+        server.auth = sign_in(server.host, port, owner_credentials(data), PUSH_SCOPE)
+    except (OSError, HttpError, KeyError, ValueError) as exc:
+        server.stop()
+        raise Unavailable(f"cannot sign in as the owner: {exc}") from exc
+    return server
 
 
-def start_reference(workdir: Path) -> Server:
-    """CNCF distribution 2.8 (`docker-registry`) with filesystem storage in `workdir`."""
+def sign_in_for_pull(server: Server) -> None:
+    """Replace the seeding credentials with a pull-only bearer token (and refresh token) for the runs."""
+    if server.auth is None:
+        raise Unavailable(f"{server.key} is an open server")
+    server.auth = sign_in(server.host, server.port, server.auth.credentials, PULL_SCOPE)
+
+
+def start_reference(workdir: Path, htpasswd: bool = False) -> Server:
+    """CNCF distribution 2.8 (`docker-registry`) with filesystem storage in `workdir`.
+
+    With `htpasswd`, Basic auth against a bcrypt (cost 5) htpasswd file with one user.
+    """
     port = free_port()
     config = workdir / "config.yml"
-    config.write_text(_reference_config(workdir / "storage", port))
+    text = _reference_config(workdir / "storage", port)
+    if not htpasswd:
+        config.write_text(text)
+        argv = ["/usr/bin/docker-registry", "serve", str(config)]
+        return _launch("reference", "Reference (distribution 2.8)", argv, port, workdir)
+    credentials = Credentials(BENCH_USER, os.urandom(12).hex())
+    write_htpasswd(workdir / "htpasswd", credentials)
+    config.write_text(text + _htpasswd_config(workdir / "htpasswd"))
     argv = ["/usr/bin/docker-registry", "serve", str(config)]
-    return _launch("reference", "Reference (distribution 2.8)", argv, port, workdir)
+    label = "Reference (distribution 2.8, htpasswd)"
+    return _launch("reference_auth", label, argv, port, workdir, server_auth=basic_auth(credentials))
+
+
+def _htpasswd_config(path: Path) -> str:
+    return f"""auth:
+  htpasswd:
+    realm: basic
+    path: {path}
+"""
 
 
 def _reference_config(root: Path, port: int) -> str:
@@ -166,7 +221,14 @@ http {{
 
 
 def _launch(
-    key: str, label: str, argv: list[str], port: int, workdir: Path, env: dict[str, str] | None = None
+    key: str,
+    label: str,
+    argv: list[str],
+    port: int,
+    workdir: Path,
+    env: dict[str, str] | None = None,
+    ready: tuple[int, ...] = (200,),
+    server_auth: ServerAuth | None = None,
 ) -> Server:
     log = (workdir / "server.log").open("wb")
     try:
@@ -183,17 +245,17 @@ def _launch(
         raise Unavailable(f"cannot run {argv[0]}: {exc}") from exc
     finally:
         log.close()
-    server = Server(key, label, "127.0.0.1", port, proc, workdir)
+    server = Server(key, label, "127.0.0.1", port, proc, workdir, server_auth)
     try:
-        _wait_ready(server)
+        _wait_ready(server, ready)
     except Unavailable:
         server.stop()
         raise
     return server
 
 
-def _wait_ready(server: Server) -> None:
-    """Poll GET /v2/ until it answers 200; fail early if the process exits."""
+def _wait_ready(server: Server, ready: tuple[int, ...]) -> None:
+    """Poll GET /v2/ until it answers a status in `ready`; fail early if the process exits."""
     deadline = time.monotonic() + READY_TIMEOUT
     last = "no answer"
     while time.monotonic() < deadline:
@@ -202,7 +264,7 @@ def _wait_ready(server: Server) -> None:
         try:
             with server.connection() as conn:
                 status = conn.request("GET", "/v2/").status
-            if status == 200:
+            if status in ready:
                 return
             last = f"GET /v2/ answered {status}"
         except (OSError, HttpError) as exc:
