@@ -71,7 +71,12 @@ def tenant_id(settings: Settings) -> str:
 def signing_keys(settings: Settings) -> SigningKeys:
     """The token signing keys in the data directory (created on first use)."""
     overlap = settings.refresh_token_seconds + _KEY_OVERLAP_MARGIN
-    return SigningKeys(settings.data_dir / "keys", issuer=settings.resolved_login_server, overlap=overlap)
+    return SigningKeys(
+        settings.data_dir / "keys",
+        issuer=settings.resolved_login_server,
+        overlap=overlap,
+        algorithm=settings.token_signing_algorithm,
+    )
 
 
 def _token_access(

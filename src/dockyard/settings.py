@@ -41,6 +41,7 @@ class Settings:
     access_token_seconds: int = 4500
     refresh_token_seconds: int = 10800
     clock_skew_seconds: int = 60
+    token_signing_algorithm: str = "ES256"
     workers: int = 1
     log_level: str = "info"
 
@@ -96,6 +97,8 @@ HELP: dict[str, str] = {
     "access_token_seconds": "Lifetime of registry access tokens (at most 75 minutes, as in ACR).",
     "refresh_token_seconds": "Lifetime of registry refresh tokens.",
     "clock_skew_seconds": "Clock difference tolerated on a token's nbf and exp.",
+    "token_signing_algorithm": "ES256 (EC P-256) or RS256 (RSA 2048) for new signing keys; older keys keep "
+    "verifying until their overlap ends.",
     "workers": "Number of server worker processes.",
     "log_level": "Server log level: debug, info, warning or error.",
 }
@@ -182,6 +185,10 @@ def load_settings(
     _split_listen(settings.listen)
     if settings.authentication not in ("token", "open"):
         raise SettingsError(f"authentication: expected token or open, got {settings.authentication!r}")
+    if settings.token_signing_algorithm not in ("ES256", "RS256"):
+        raise SettingsError(
+            f"token_signing_algorithm: expected ES256 or RS256, got {settings.token_signing_algorithm!r}"
+        )
     if not 0 < settings.access_token_seconds <= 4500:
         raise SettingsError("access_token_seconds: must be between 1 and 4500 (75 minutes)")
     if (settings.tls_cert is None) != (settings.tls_key is None):

@@ -1,8 +1,12 @@
-"""Signing keys are private files, named as CNCF distribution names them, and rotate with an overlap."""
+"""Signing keys are private files, named as CNCF distribution names them, and rotate with an overlap.
+
+They are EC P-256 (ES256) by default or RSA 2048 (RS256) when configured; switching the setting rotates.
+"""
 
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import os
 import re
@@ -11,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from dockyard.auth.keys import SigningKeyError, SigningKeys, libtrust_key_id
@@ -30,6 +34,20 @@ YSEvPrKhotgeWVuBUua8x6puBFXsY9cYa+spe8Yk09nsHdM/Tjmxu0Z9MA==
 -----END PUBLIC KEY-----
 """
 OPENSSL_KEY_ID = "BVBU:77M6:SCJH:KSKD:ON6T:HEGE:QVSN:G3LT:ZJ6T:ZCNH:CJL2:HUF5"
+# The same for an RSA 2048 key (`openssl genpkey -algorithm RSA`, then `openssl pkey -pubout` for the DER).
+OPENSSL_RSA_PUBLIC_KEY = b"""-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAo2LqJvCfQUEykpzYojf1
+SItvze4QxmYIRh2MuIh02r+C7xQieZNxWf23G1CkkqzqEVZIpxXQ55ChWQ4Pphsu
+rM3fAwDJYOugBRjfNx3tgWVBAxNFAtUjPv/m6MulnbuuWDI/lGVhL0rjZtwvC4PP
+Up1NNWeaUFL1vRU5T4PVbKJkF1dTLQGz0ylXoXZL1NTcyQaQaQupHHHnDe+5aX62
+bB/XhcLpbrnuPY1IL6m/ch3Fp6MREbRZPXXbSQlsv6d1RHteqGQ896XaqB632W/U
+/siu/oMPTmvg3a9Y3oLwZJx0sOXnpgJGqlKFUMgzXpyLEV8DyvkrNjpmrPubldeX
+VwIDAQAB
+-----END PUBLIC KEY-----
+"""
+OPENSSL_RSA_KEY_ID = "F76G:H6IF:XR4M:XIR7:OQXU:2FDI:JSFK:BE7P:WNTX:GXMD:5CWL:4DH5"
+# How often a key ring looks for keys another process wrote (keys._RESCAN_INTERVAL).
+RESCAN = 10.0
 
 
 @pytest.fixture
@@ -40,6 +58,11 @@ def directory(tmp_path: Path) -> Path:
 @pytest.fixture
 def keys(directory: Path) -> SigningKeys:
     return SigningKeys(directory, issuer=ISSUER, overlap=OVERLAP)
+
+
+@pytest.fixture
+def rsa_keys(directory: Path) -> SigningKeys:
+    return SigningKeys(directory, issuer=ISSUER, overlap=OVERLAP, algorithm="RS256")
 
 
 def _key_files(directory: Path) -> list[Path]:
@@ -109,7 +132,10 @@ def test_certificate_names_the_issuer_and_certifies_the_signing_key(keys: Signin
 
 
 def test_signing_key_is_ec_p256(keys: SigningKeys) -> None:
-    assert keys.active(NOW).private_key.curve.name == ec.SECP256R1.name
+    key = keys.active(NOW)
+    assert isinstance(key.private_key, ec.EllipticCurvePrivateKey)
+    assert key.private_key.curve.name == ec.SECP256R1.name
+    assert key.algorithm == "ES256"
 
 
 def test_jwks_publishes_public_keys_with_kid_alg_and_use(keys: SigningKeys) -> None:
@@ -204,3 +230,147 @@ def test_a_key_replaced_by_another_process_stops_verifying_after_the_overlap(
     old = keys.active(NOW)
     SigningKeys(directory, issuer=ISSUER, overlap=OVERLAP).rotate(NOW + 100)
     assert keys.public_key(old.kid, NOW + 100 + OVERLAP) is None
+
+
+@pytest.mark.parametrize("algorithm", ["HS256", "none", "ES384", "RS512", "es256", ""])
+def test_an_unsupported_algorithm_is_refused_at_construction(directory: Path, algorithm: str) -> None:
+    with pytest.raises(ValueError, match="algorithm"):
+        SigningKeys(directory, issuer=ISSUER, overlap=OVERLAP, algorithm=algorithm)
+    assert not directory.exists()
+
+
+def test_rs256_key_is_rsa_2048_with_exponent_65537(rsa_keys: SigningKeys) -> None:
+    key = rsa_keys.active(NOW)
+    assert isinstance(key.private_key, rsa.RSAPrivateKey)
+    assert key.private_key.key_size == 2048
+    assert key.private_key.public_key().public_numbers().e == 65537
+    assert key.algorithm == "RS256"
+
+
+def test_rs256_key_file_is_readable_only_by_its_owner(rsa_keys: SigningKeys, directory: Path) -> None:
+    rsa_keys.active(NOW)
+    rsa_keys.rotate(NOW + 100)
+    assert [stat.S_IMODE(path.stat().st_mode) for path in _key_files(directory)] == [0o600, 0o600]
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+
+
+def test_rsa_key_id_matches_the_fingerprint_computed_by_openssl() -> None:
+    public_key = serialization.load_pem_public_key(OPENSSL_RSA_PUBLIC_KEY)
+    assert isinstance(public_key, rsa.RSAPublicKey)
+    assert libtrust_key_id(public_key) == OPENSSL_RSA_KEY_ID
+
+
+def test_rs256_key_id_is_its_certificates_libtrust_fingerprint(rsa_keys: SigningKeys) -> None:
+    key = rsa_keys.active(NOW)
+    assert key.kid == _independent_key_id(key.certificate)
+    assert re.fullmatch(r"(?:[A-Z2-7]{4}:){11}[A-Z2-7]{4}", key.kid)
+
+
+def test_rs256_certificate_names_the_issuer_and_certifies_the_signing_key(rsa_keys: SigningKeys) -> None:
+    key = rsa_keys.active(NOW)
+    [certificate] = _bundle(rsa_keys, NOW)
+    assert certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == ISSUER
+    assert certificate.public_key() == key.private_key.public_key()
+    assert isinstance(certificate.public_key(), rsa.RSAPublicKey)
+
+
+def test_jwks_publishes_rsa_keys_as_rs256(rsa_keys: SigningKeys) -> None:
+    key = rsa_keys.active(NOW)
+    [jwk] = rsa_keys.jwks(NOW)["keys"]
+    assert {"kty": "RSA", "e": "AQAB", "kid": key.kid, "alg": "RS256", "use": "sig"}.items() <= jwk.items()
+    assert not {"d", "p", "q", "dp", "dq", "qi"} & jwk.keys()
+
+
+def test_a_new_instance_reuses_the_rsa_keys_on_disk(rsa_keys: SigningKeys, directory: Path) -> None:
+    first = rsa_keys.active(NOW)
+    again = SigningKeys(directory, issuer=ISSUER, overlap=OVERLAP, algorithm="RS256").active(NOW + 10)
+    assert again.kid == first.kid
+    assert len(_key_files(directory)) == 1
+
+
+def test_switching_to_rs256_makes_a_new_active_rsa_key(keys: SigningKeys, directory: Path) -> None:
+    old = keys.active(NOW)
+    switched = SigningKeys(directory, issuer=ISSUER, overlap=OVERLAP, algorithm="RS256")
+    new = switched.active(NOW + 100)
+    assert (old.algorithm, new.algorithm) == ("ES256", "RS256")
+    assert new.kid != old.kid
+    assert switched.active(NOW + 101).kid == new.kid
+    assert len(_key_files(directory)) == 2
+
+
+def test_after_switching_the_old_key_verifies_within_the_overlap_only(keys: SigningKeys, directory: Path) -> None:
+    old = keys.active(NOW)
+    switched = SigningKeys(directory, issuer=ISSUER, overlap=OVERLAP, algorithm="RS256")
+    new = switched.active(NOW + 100)
+    assert switched.public_key(old.kid, NOW + 100 + OVERLAP - 1) is not None
+    assert switched.public_key(old.kid, NOW + 100 + OVERLAP) is None
+    assert switched.public_key(new.kid, NOW + 100 + OVERLAP) is not None
+
+
+def test_after_switching_bundle_and_jwks_hold_both_kinds_of_key(keys: SigningKeys, directory: Path) -> None:
+    old = keys.active(NOW)
+    switched = SigningKeys(directory, issuer=ISSUER, overlap=OVERLAP, algorithm="RS256")
+    new = switched.active(NOW + 100)
+    bundle = {_independent_key_id(cert): type(cert.public_key()) for cert in _bundle(switched, NOW + 200)}
+    assert set(bundle) == {old.kid, new.kid}
+    assert issubclass(bundle[old.kid], ec.EllipticCurvePublicKey)
+    assert issubclass(bundle[new.kid], rsa.RSAPublicKey)
+    jwks = {jwk["kid"]: (jwk["kty"], jwk["alg"]) for jwk in switched.jwks(NOW + 200)["keys"]}
+    assert jwks == {old.kid: ("EC", "ES256"), new.kid: ("RSA", "RS256")}
+
+
+def test_the_certificate_bundle_after_a_switch_already_holds_the_new_key(keys: SigningKeys, directory: Path) -> None:
+    keys.active(NOW)
+    switched = SigningKeys(directory, issuer=ISSUER, overlap=OVERLAP, algorithm="RS256")
+    kinds = [type(cert.public_key()) for cert in _bundle(switched, NOW + 100)]
+    assert len(kinds) == 2
+    assert issubclass(kinds[1], rsa.RSAPublicKey)
+    assert switched.active(NOW + 101).algorithm == "RS256"
+
+
+def test_switching_back_to_es256_rotates_again(rsa_keys: SigningKeys, directory: Path) -> None:
+    rsa_key = rsa_keys.active(NOW)
+    ec_key = SigningKeys(directory, issuer=ISSUER, overlap=OVERLAP).active(NOW + 100)
+    assert ec_key.algorithm == "ES256"
+    assert ec_key.kid != rsa_key.kid
+
+
+def test_active_replaces_a_newest_key_of_the_other_algorithm_found_on_rescan(
+    rsa_keys: SigningKeys, directory: Path
+) -> None:
+    first = rsa_keys.active(NOW)
+    SigningKeys(directory, issuer=ISSUER, overlap=OVERLAP).active(NOW + 100)  # another process, set to ES256
+    active = rsa_keys.active(NOW + 100 + RESCAN)
+    assert active.algorithm == "RS256"
+    assert active.kid != first.kid
+    assert [key.algorithm for key in rsa_keys.verification_keys(NOW + 100 + RESCAN)] == ["RS256", "ES256", "RS256"]
+
+
+def test_rotation_keeps_the_configured_algorithm(rsa_keys: SigningKeys) -> None:
+    rsa_keys.active(NOW)
+    assert rsa_keys.rotate(NOW + 100).algorithm == "RS256"
+
+
+def test_a_key_file_with_a_short_rsa_key_is_an_error(directory: Path) -> None:
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ISSUER)])
+    not_before = datetime.datetime.fromtimestamp(NOW, datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private_key.public_key())
+        .serial_number(1)
+        .not_valid_before(not_before)
+        .not_valid_after(not_before + datetime.timedelta(days=1))
+        .sign(private_key, hashes.SHA256())
+    )
+    directory.mkdir(mode=0o700, parents=True)
+    (directory / f"signing-key-{int(NOW * 1000):015d}-00000000.pem").write_bytes(
+        private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        + certificate.public_bytes(serialization.Encoding.PEM)
+    )
+    with pytest.raises(SigningKeyError, match="RSA"):
+        SigningKeys(directory, issuer=ISSUER, overlap=OVERLAP, algorithm="RS256").active(NOW)

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from joserfc import jwt
 
 from dockyard.auth.keys import SigningKeys
@@ -36,6 +38,11 @@ ACCESS = access_claim(parse_scopes(["repository:team/app:pull,push registry:cata
 @pytest.fixture
 def keys(tmp_path: Path) -> SigningKeys:
     return SigningKeys(tmp_path / "keys", issuer=ISSUER, overlap=OVERLAP)
+
+
+@pytest.fixture
+def rsa_keys(tmp_path: Path) -> SigningKeys:
+    return SigningKeys(tmp_path / "rsa-keys", issuer=ISSUER, overlap=OVERLAP, algorithm="RS256")
 
 
 def _access_token(keys: SigningKeys, *, now: float = NOW, **overrides: Any) -> str:
@@ -297,3 +304,102 @@ def test_verified_claims_tell_a_cache_when_they_stop_holding(keys: SigningKeys) 
     claims = _verify(keys, _access_token(keys))
     assert claims.valid_at(NOW + LIFETIME - 1)
     assert not claims.valid_at(NOW + LIFETIME + 61)
+
+
+def _signed_with(private_key: object, header: dict[str, Any], claims: dict[str, Any]) -> str:
+    """A token signed by hand, whatever its header claims: RSA keys sign RS256's way, EC keys ES256's way."""
+    signing_input = f"{_segment(header)}.{_segment(claims)}".encode()
+    if isinstance(private_key, rsa.RSAPrivateKey):
+        signature = private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    else:
+        assert isinstance(private_key, ec.EllipticCurvePrivateKey)
+        r, s = decode_dss_signature(private_key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    return f"{signing_input.decode()}.{_b64(signature)}"
+
+
+def test_rs256_token_verifies_with_its_claims(rsa_keys: SigningKeys) -> None:
+    claims = _verify(rsa_keys, _access_token(rsa_keys))
+    assert (claims.kind, claims.subject, claims.key_id) == (TokenKind.ACCESS, "alice", rsa_keys.active(NOW).kid)
+    assert claims.access == (
+        Scope("repository", "team/app", frozenset({"pull", "push"})),
+        Scope("registry", "catalog", frozenset({"*"})),
+    )
+
+
+def test_rs256_header_names_rs256_jwt_and_the_libtrust_kid(rsa_keys: SigningKeys) -> None:
+    header, _ = _parts(_access_token(rsa_keys))
+    assert header == {"alg": "RS256", "typ": "JWT", "kid": rsa_keys.active(NOW).kid}
+
+
+def test_rs256_refresh_token_verifies(rsa_keys: SigningKeys) -> None:
+    assert _verify(rsa_keys, _refresh_token(rsa_keys), expected_kind=TokenKind.REFRESH).kind is TokenKind.REFRESH
+
+
+@pytest.mark.parametrize("which", ["ec", "rsa"])
+def test_a_hand_signed_token_naming_its_keys_algorithm_verifies(
+    keys: SigningKeys, rsa_keys: SigningKeys, which: str
+) -> None:
+    signer = keys if which == "ec" else rsa_keys
+    key = signer.active(NOW)
+    token = _signed_with(key.private_key, {"alg": key.algorithm, "kid": key.kid}, _parts(_access_token(signer))[1])
+    assert _verify(signer, token).subject == "alice"
+
+
+def test_token_signed_rs256_but_claiming_es256_is_refused(rsa_keys: SigningKeys) -> None:
+    key = rsa_keys.active(NOW)
+    token = _signed_with(key.private_key, {"alg": "ES256", "kid": key.kid}, _parts(_access_token(rsa_keys))[1])
+    assert _rejection(rsa_keys, token) is RejectReason.ALGORITHM_NOT_ALLOWED
+
+
+def test_token_signed_es256_but_claiming_rs256_is_refused(keys: SigningKeys) -> None:
+    key = keys.active(NOW)
+    token = _signed_with(key.private_key, {"alg": "RS256", "kid": key.kid}, _parts(_access_token(keys))[1])
+    assert _rejection(keys, token) is RejectReason.ALGORITHM_NOT_ALLOWED
+
+
+def test_rs256_token_relabelled_es256_is_refused_for_its_algorithm(rsa_keys: SigningKeys) -> None:
+    token = _access_token(rsa_keys)
+    _, payload, signature = token.split(".")
+    relabelled = _segment({**_parts(token)[0], "alg": "ES256"})
+    assert _rejection(rsa_keys, f"{relabelled}.{payload}.{signature}") is RejectReason.ALGORITHM_NOT_ALLOWED
+
+
+@pytest.mark.parametrize(
+    "public_format", [serialization.PublicFormat.SubjectPublicKeyInfo, serialization.PublicFormat.PKCS1]
+)
+def test_hs256_keyed_with_our_rsa_public_key_is_refused(
+    rsa_keys: SigningKeys, public_format: serialization.PublicFormat
+) -> None:
+    key = rsa_keys.active(NOW)
+    public_pem = key.private_key.public_key().public_bytes(serialization.Encoding.PEM, public_format)
+    payload = _access_token(rsa_keys).split(".")[1]
+    signing_input = f"{_segment({'alg': 'HS256', 'typ': 'JWT', 'kid': key.kid})}.{payload}"
+    signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
+    assert _rejection(rsa_keys, f"{signing_input}.{_b64(signature)}") is RejectReason.ALGORITHM_NOT_ALLOWED
+
+
+def test_rs256_token_signed_by_another_key_under_our_kid_is_refused(rsa_keys: SigningKeys, tmp_path: Path) -> None:
+    other = SigningKeys(tmp_path / "other-keys", issuer=ISSUER, overlap=OVERLAP, algorithm="RS256")
+    _, payload, signature = _access_token(other).split(".")
+    header = _segment({"alg": "RS256", "typ": "JWT", "kid": rsa_keys.active(NOW).kid})
+    assert _rejection(rsa_keys, f"{header}.{payload}.{signature}") is RejectReason.BAD_SIGNATURE
+
+
+def test_switching_to_rs256_signs_with_a_new_key_and_old_tokens_verify_within_the_overlap(keys: SigningKeys) -> None:
+    es256_token = _access_token(keys, lifetime=10 * OVERLAP)
+    switched = SigningKeys(keys.directory, issuer=ISSUER, overlap=OVERLAP, algorithm="RS256")
+    rs256_token = _access_token(switched, now=NOW + 10)
+    old_header, new_header = _parts(es256_token)[0], _parts(rs256_token)[0]
+    assert (old_header["alg"], new_header["alg"]) == ("ES256", "RS256")
+    assert old_header["kid"] != new_header["kid"]
+    assert _verify(switched, es256_token, now=NOW + 20).key_id == old_header["kid"]
+    assert _verify(switched, rs256_token, now=NOW + 20).key_id == new_header["kid"]
+    assert _verify(keys, rs256_token, now=NOW + 20).subject == "alice"  # a process not yet switched verifies too
+
+
+def test_after_switching_old_tokens_are_refused_once_the_overlap_has_passed(keys: SigningKeys) -> None:
+    es256_token = _access_token(keys, lifetime=10 * OVERLAP)
+    switched = SigningKeys(keys.directory, issuer=ISSUER, overlap=OVERLAP, algorithm="RS256")
+    switched.active(NOW + 10)
+    assert _rejection(switched, es256_token, now=NOW + 10 + OVERLAP) is RejectReason.UNKNOWN_KEY

@@ -1,8 +1,14 @@
-"""The registry's token-signing keys: EC P-256, kept as PEM files in one private directory, rotated with an overlap.
+"""The registry's token-signing keys: EC P-256 (ES256) or RSA 2048 (RS256), kept as PEM files in one private
+directory, rotated with an overlap.
 
 Each key lives in its own file, `signing-key-<created ms>-<random>.pem` (mode 0600, directory 0700), holding
 the private key and a self-signed certificate for it (CN = the issuer). The newest key signs; an older key
 keeps verifying for `overlap` seconds after a newer one replaced it, then its file is deleted.
+
+New keys are made with the configured algorithm. A key's algorithm follows from its type (EC P-256: ES256,
+RSA: RS256), never from anything else. When the newest key is of the other type (the setting was changed),
+a new key of the configured algorithm is made: the switch is a rotation, and the old keys keep verifying for
+the overlap like any replaced key.
 
 Keys are named by the libtrust fingerprint CNCF distribution looks up a JWT's `kid` by, and the
 certificates form the `rootcertbundle` distribution is configured with.
@@ -23,17 +29,38 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias, TypeGuard
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509.oid import NameOID
-from joserfc.jwk import ECKey, KeyParameters
+from joserfc.jwk import ECKey, KeyParameters, RSAKey
 
-__all__ = ["SigningKey", "SigningKeyError", "SigningKeys", "libtrust_key_id"]
+__all__ = [
+    "DEFAULT_ALGORITHM",
+    "SUPPORTED_ALGORITHMS",
+    "KeyJWK",
+    "PrivateKey",
+    "SigningKey",
+    "SigningKeyError",
+    "SigningKeys",
+    "libtrust_key_id",
+]
 
-ALGORITHM = "ES256"
+#: The algorithm new keys are made for unless another is configured.
+DEFAULT_ALGORITHM = "ES256"
+#: The algorithms a key directory can be configured with.
+SUPPORTED_ALGORITHMS = frozenset({"ES256", "RS256"})
+_RSA_KEY_SIZE = 2048
+_RSA_PUBLIC_EXPONENT = 65537
+
+#: The key types a signing key can be: EC P-256 (ES256) or RSA (RS256).
+PrivateKey: TypeAlias = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+#: A signing key as joserfc holds it (private for signing, public for verifying).
+KeyJWK: TypeAlias = ECKey | RSAKey
+
 _FILE_PREFIX = "signing-key-"
 _FILE_SUFFIX = ".pem"
 _CERTIFICATE_VALIDITY = datetime.timedelta(days=3650)
@@ -55,25 +82,26 @@ def libtrust_key_id(public_key: PublicKeyTypes) -> str:
 
 
 class SigningKeyError(Exception):
-    """A key file cannot be read or does not hold an EC P-256 key and its certificate."""
+    """A key file cannot be read or does not hold an EC P-256 or RSA (2048 bits or more) key and its certificate."""
 
 
 @dataclass(frozen=True)
 class SigningKey:
-    """One signing key: its id, when it was made, the key itself and its certificate."""
+    """One signing key: its id, its algorithm (implied by its type), when it was made, the key and its certificate."""
 
     kid: str
+    algorithm: str
     created_at: float
     path: Path
-    private_key: ec.EllipticCurvePrivateKey
+    private_key: PrivateKey
     certificate: x509.Certificate
-    signer: ECKey
-    verifier: ECKey
+    signer: KeyJWK
+    verifier: KeyJWK
 
     def public_jwk(self) -> dict[str, str]:
         """The public key as a JWK with `kid`, `alg` and `use`."""
         jwk = {str(name): str(value) for name, value in self.verifier.as_dict(private=False).items()}
-        return {**jwk, "kid": self.kid, "alg": ALGORITHM, "use": "sig"}
+        return {**jwk, "kid": self.kid, "alg": self.algorithm, "use": "sig"}
 
 
 @dataclass(frozen=True)
@@ -91,15 +119,22 @@ class _KeyRing:
 class SigningKeys:
     """The key directory: creates the first key on first use, signs with the newest, verifies with all live ones."""
 
-    def __init__(self, directory: Path, *, issuer: str, overlap: float) -> None:
+    def __init__(self, directory: Path, *, issuer: str, overlap: float, algorithm: str = DEFAULT_ALGORITHM) -> None:
         """Keys under `directory`, certified for `issuer`; a replaced key verifies for `overlap` more seconds.
 
         `overlap` must cover the longest token lifetime (refresh tokens included) or a rotation cuts
-        live tokens short. Nothing is read or written until the first call.
+        live tokens short (switching `algorithm` is a rotation too). New keys are made for `algorithm`:
+        "ES256" (EC P-256) or "RS256" (RSA 2048); anything else is a `ValueError`. Nothing is read or
+        written until the first call.
         """
+        if algorithm not in SUPPORTED_ALGORITHMS:
+            raise ValueError(
+                f"unsupported signing algorithm {algorithm!r}; expected one of {sorted(SUPPORTED_ALGORITHMS)}"
+            )
         self._directory = directory
         self._issuer = issuer
         self._overlap = overlap
+        self._algorithm = algorithm
         self._ring: _KeyRing | None = None
         self._lock = threading.Lock()
 
@@ -108,12 +143,32 @@ class SigningKeys:
         """Where the key files are kept."""
         return self._directory
 
-    def active(self, now: float) -> SigningKey:
-        """The key that signs new tokens (the newest); the first key is created here if there is none."""
-        return self._current(now).keys[-1]
+    @property
+    def algorithm(self) -> str:
+        """The algorithm new keys are made for."""
+        return self._algorithm
 
-    def public_key(self, kid: str, now: float) -> ECKey | None:
-        """The public key to verify a token whose header names `kid`, or None when no live key has that id.
+    def active(self, now: float) -> SigningKey:
+        """The key that signs new tokens: the newest, which is always of the configured algorithm.
+
+        The first key is created here if there is none; when the newest key is of another algorithm
+        (the setting changed, or another process made it), a new key is rotated in.
+        """
+        ring = self._current(now)
+        if ring.keys[-1].algorithm != self._algorithm:
+            with self._lock:
+                ring = self._load_or_create(now)
+                if ring.keys[-1].algorithm != self._algorithm:
+                    ring = self._rotate_locked(ring, now)
+        return ring.keys[-1]
+
+    def public_key(self, kid: str, now: float) -> KeyJWK | None:
+        """The public key to verify a token whose header names `kid`, or None when no live key has that id."""
+        key = self.verification_key(kid, now)
+        return None if key is None else key.verifier
+
+    def verification_key(self, kid: str, now: float) -> SigningKey | None:
+        """The live key whose id is `kid` (its `algorithm` is the only one to verify with), or None.
 
         A replaced key answers until its overlap has passed. An unknown id makes one cheap check of the
         directory, so a key rotated in by another process is found.
@@ -125,7 +180,7 @@ class SigningKeys:
             key = ring.by_kid.get(kid)
         if key is None or not self._verifies(ring, key, now):
             return None
-        return key.verifier
+        return key
 
     def verification_keys(self, now: float) -> list[SigningKey]:
         """Every key that still verifies at `now`, oldest first."""
@@ -137,18 +192,13 @@ class SigningKeys:
         return b"".join(key.certificate.public_bytes(serialization.Encoding.PEM) for key in self.verification_keys(now))
 
     def jwks(self, now: float) -> dict[str, list[dict[str, str]]]:
-        """The public keys that still verify, as a JWK Set (`{"keys": [...]}`) with kid, alg ES256, use sig."""
+        """The public keys that still verify, as a JWK Set (`{"keys": [...]}`) with kid, alg (ES256/RS256), use sig."""
         return {"keys": [key.public_jwk() for key in self.verification_keys(now)]}
 
     def rotate(self, now: float) -> SigningKey:
         """Make a new key the active one; the replaced key keeps verifying for the overlap. Prunes expired keys."""
         with self._lock:
-            ring = self._load_or_create(now)
-            created_at = max(now, ring.keys[-1].created_at + 0.001)
-            _write_key(self._directory, self._issuer, created_at)
-            ring = self._scan(now)
-            self._ring = self._prune(ring, now)
-            return self._ring.keys[-1]
+            return self._rotate_locked(self._load_or_create(now), now).keys[-1]
 
     def prune(self, now: float) -> None:
         """Delete the files of keys whose overlap has passed."""
@@ -170,9 +220,20 @@ class SigningKeys:
             _ensure_directory(self._directory)
             ring = self._scan(now)
             if not ring.keys:
-                _write_key(self._directory, self._issuer, now)
+                _write_key(self._directory, self._issuer, self._algorithm, now)
                 ring = self._scan(now)
+            elif ring.keys[-1].algorithm != self._algorithm:
+                # The setting changed since the newest key was made: a switch is a rotation, here, so that
+                # the certificate bundle and JWKS already hold the key that will sign.
+                ring = self._rotate_locked(ring, now)
             self._ring = ring
+        return self._ring
+
+    def _rotate_locked(self, ring: _KeyRing, now: float) -> _KeyRing:
+        """Write a key of the configured algorithm newer than every key in `ring`, then prune; hold the lock."""
+        created_at = max(now, ring.keys[-1].created_at + 0.001) if ring.keys else now
+        _write_key(self._directory, self._issuer, self._algorithm, created_at)
+        self._ring = self._prune(self._scan(now), now)
         return self._ring
 
     def _rescan_if_changed(self, now: float) -> _KeyRing:
@@ -216,9 +277,17 @@ def _mtime(directory: Path) -> int:
     return directory.stat().st_mtime_ns
 
 
-def _write_key(directory: Path, issuer: str, created_at: float) -> None:
+def _generate_private_key(algorithm: str) -> PrivateKey:
+    if algorithm == "ES256":
+        return ec.generate_private_key(ec.SECP256R1())
+    if algorithm == "RS256":
+        return rsa.generate_private_key(public_exponent=_RSA_PUBLIC_EXPONENT, key_size=_RSA_KEY_SIZE)
+    raise ValueError(f"unsupported signing algorithm {algorithm!r}")
+
+
+def _write_key(directory: Path, issuer: str, algorithm: str, created_at: float) -> None:
     """Write a new key and its certificate atomically: a private temporary file, then a rename."""
-    private_key = ec.generate_private_key(ec.SECP256R1())
+    private_key = _generate_private_key(algorithm)
     certificate = _self_signed_certificate(private_key, issuer, created_at)
     content = private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -245,7 +314,7 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
-def _self_signed_certificate(private_key: ec.EllipticCurvePrivateKey, issuer: str, now: float) -> x509.Certificate:
+def _self_signed_certificate(private_key: PrivateKey, issuer: str, now: float) -> x509.Certificate:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)])
     not_before = datetime.datetime.fromtimestamp(now, datetime.UTC) - _CERTIFICATE_BACKDATE
     return (
@@ -284,18 +353,32 @@ def _read_key(path: Path) -> SigningKey:
         certificate = x509.load_pem_x509_certificate(content[content.index(b"-----BEGIN CERTIFICATE-----") :])
     except (OSError, ValueError) as error:
         raise SigningKeyError(f"cannot read signing key {path}: {error}") from error
-    if not isinstance(private_key, ec.EllipticCurvePrivateKey) or private_key.curve.name != "secp256r1":
-        raise SigningKeyError(f"signing key {path} is not an EC P-256 key")
+    if not _is_supported_key(private_key):
+        raise SigningKeyError(f"signing key {path} is neither an EC P-256 key nor an RSA key of 2048 bits or more")
     if certificate.public_key() != private_key.public_key():
         raise SigningKeyError(f"the certificate in {path} is not for its key")
     return _signing_key(path, created_ms / 1000, private_key, certificate)
 
 
-def _signing_key(
-    path: Path, created_at: float, private_key: ec.EllipticCurvePrivateKey, certificate: x509.Certificate
-) -> SigningKey:
+def _is_supported_key(private_key: object) -> TypeGuard[PrivateKey]:
+    if isinstance(private_key, ec.EllipticCurvePrivateKey):
+        return private_key.curve.name == "secp256r1"
+    return isinstance(private_key, rsa.RSAPrivateKey) and private_key.key_size >= _RSA_KEY_SIZE
+
+
+def _signing_key(path: Path, created_at: float, private_key: PrivateKey, certificate: x509.Certificate) -> SigningKey:
+    """The key with its id and the JWS algorithm its type implies (EC P-256: ES256, RSA: RS256)."""
     kid = libtrust_key_id(private_key.public_key())
-    parameters: KeyParameters = {"kid": kid, "alg": ALGORITHM, "use": "sig"}
-    signer = ECKey.import_key(private_key, parameters)
-    verifier = ECKey.import_key(private_key.public_key(), parameters)
-    return SigningKey(kid, created_at, path, private_key, certificate, signer, verifier)
+    signer: KeyJWK
+    verifier: KeyJWK
+    if isinstance(private_key, rsa.RSAPrivateKey):
+        algorithm = "RS256"
+        parameters: KeyParameters = {"kid": kid, "alg": algorithm, "use": "sig"}
+        signer = RSAKey.import_key(private_key, parameters)
+        verifier = RSAKey.import_key(private_key.public_key(), parameters)
+    else:
+        algorithm = "ES256"
+        parameters = {"kid": kid, "alg": algorithm, "use": "sig"}
+        signer = ECKey.import_key(private_key, parameters)
+        verifier = ECKey.import_key(private_key.public_key(), parameters)
+    return SigningKey(kid, algorithm, created_at, path, private_key, certificate, signer, verifier)

@@ -1,14 +1,16 @@
 """Registry access tokens and refresh tokens: JWTs signed by the registry's `SigningKeys`.
 
-Access tokens are what the Docker token spec and CNCF distribution 2.8 read: header `alg`, `typ`, `kid`
-(the libtrust key id); claims `iss`, `sub`, `aud` (one string: distribution cannot parse an array), `exp`,
-`nbf`, `iat` (whole seconds: distribution reads them as int64), `jti` and `access`. Refresh tokens are
-signed the same way and marked by `grant_type: refresh_token`, with no `access`.
+Access tokens are what the Docker token spec and CNCF distribution 2.8 read: header `alg` (the signing key's
+algorithm, ES256 or RS256), `typ`, `kid` (the libtrust key id); claims `iss`, `sub`, `aud` (one string:
+distribution cannot parse an array), `exp`, `nbf`, `iat` (whole seconds: distribution reads them as int64),
+`jti` and `access`. Refresh tokens are signed the same way and marked by `grant_type: refresh_token`, with
+no `access`.
 
 Verification goes in three steps and never trusts the token about how to check it:
 1. parse, after a size limit;
-2. verify the signature with the registry key named by `kid`, for an algorithm on an explicit allow-list
-   (the token's own `alg` only selects among allowed ones);
+2. verify the signature with the registry key named by `kid`, with the one algorithm that key's type implies
+   (EC P-256: ES256, RSA: RS256); the token's own `alg` must be on an explicit allow-list and equal that
+   algorithm, or the token is refused; it never chooses how the signature is checked;
 3. validate the claims, with `now` passed in.
 
 A refusal raises `TokenRejected` with a `RejectReason` for the logs; clients are never told the reason.
@@ -34,10 +36,9 @@ from joserfc.errors import (
     JoseError,
     MissingClaimError,
 )
-from joserfc.jwk import ECKey
 from joserfc.jws import CompactSignature, JWSRegistry
 
-from dockyard.auth.keys import ALGORITHM, SigningKeys
+from dockyard.auth.keys import SigningKey, SigningKeys
 from dockyard.auth.scopes import AccessEntry, Scope
 
 __all__ = [
@@ -56,7 +57,7 @@ __all__ = [
 #: Longest token accepted, checked before anything is decoded.
 MAX_TOKEN_LENGTH = 8 * 1024
 #: The only signature algorithms a token may use; anything else (`none`, `HS256`, ...) is refused.
-ALLOWED_ALGORITHMS = frozenset({ALGORITHM})
+ALLOWED_ALGORITHMS = frozenset({"ES256", "RS256"})
 #: The leeway CNCF distribution allows on `exp` and `nbf`, for clocks that disagree a little.
 DEFAULT_LEEWAY = 60
 
@@ -65,6 +66,8 @@ _DIRECTORY_USE = "directory"
 _REGISTERED = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti")
 _RESERVED = frozenset({*_REGISTERED, "access", "grant_type", "token_use"})
 _REGISTRY = JWSRegistry(algorithms=sorted(ALLOWED_ALGORITHMS))
+# One registry per algorithm, so a signature is checked with exactly the algorithm its key implies.
+_REGISTRY_FOR = {algorithm: JWSRegistry(algorithms=[algorithm]) for algorithm in ALLOWED_ALGORITHMS}
 
 
 class TokenKind(StrEnum):
@@ -236,8 +239,10 @@ def _issue(
         **kind_claims,
     }
     key = keys.active(now)
-    header = {"alg": ALGORITHM, "typ": "JWT", "kid": key.kid}
-    return IssuedToken(jwt.encode(header, claims, key.signer, registry=_REGISTRY), expires_at, jwt_id)
+    header = {"alg": key.algorithm, "typ": "JWT", "kid": key.kid}
+    return IssuedToken(
+        jwt.encode(header, claims, key.signer, registry=_REGISTRY_FOR[key.algorithm]), expires_at, jwt_id
+    )
 
 
 def _parse(token: str) -> CompactSignature:
@@ -255,24 +260,27 @@ def _parse(token: str) -> CompactSignature:
     return signed
 
 
-def _verification_key(keys: SigningKeys, header: Mapping[str, Any], now: float) -> tuple[str, ECKey]:
-    """Step 2a: the header's `alg` must be allowed and its `kid` must name one of our live keys."""
+def _verification_key(keys: SigningKeys, header: Mapping[str, Any], now: float) -> tuple[str, SigningKey]:
+    """Step 2a: the header's `alg` must be allowed, its `kid` must name one of our live keys, and the `alg`
+    must be the one that key's type implies (an RSA key never checks an ES256 token, nor the reverse)."""
     algorithm = header.get("alg")
     if not isinstance(algorithm, str) or algorithm not in ALLOWED_ALGORITHMS:
         raise TokenRejected(RejectReason.ALGORITHM_NOT_ALLOWED, repr(algorithm)[:64])
     key_id = header.get("kid")
     if not isinstance(key_id, str):
         raise TokenRejected(RejectReason.UNKNOWN_KEY, "the header names no kid")
-    key = keys.public_key(key_id, now)
+    key = keys.verification_key(key_id, now)
     if key is None:
         raise TokenRejected(RejectReason.UNKNOWN_KEY, key_id[:80])
+    if algorithm != key.algorithm:
+        raise TokenRejected(RejectReason.ALGORITHM_NOT_ALLOWED, f"{algorithm} for a {key.algorithm} key")
     return key_id, key
 
 
-def _verify_signature(signed: CompactSignature, key: ECKey) -> None:
-    """Step 2b: the signature, checked by joserfc against the same allow-list."""
+def _verify_signature(signed: CompactSignature, key: SigningKey) -> None:
+    """Step 2b: the signature, checked by joserfc with only the algorithm the key implies allowed."""
     try:
-        valid = jws.validate_compact(signed, key, registry=_REGISTRY)
+        valid = jws.validate_compact(signed, key.verifier, registry=_REGISTRY_FOR[key.algorithm])
     except JoseError as error:
         raise TokenRejected(RejectReason.MALFORMED, str(error)) from error
     if not valid:

@@ -65,6 +65,9 @@ def main() -> None:
 @click.option("--access-token-seconds", type=int, help=setting_help("access_token_seconds"))
 @click.option("--refresh-token-seconds", type=int, help=setting_help("refresh_token_seconds"))
 @click.option("--clock-skew-seconds", type=int, help=setting_help("clock_skew_seconds"))
+@click.option(
+    "--token-signing-algorithm", type=click.Choice(["ES256", "RS256"]), help=setting_help("token_signing_algorithm")
+)
 @click.option("--workers", type=int, help=setting_help("workers"))
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), help=setting_help("log_level"))
 def serve(config: Path | None, **flags: Any) -> None:
@@ -174,6 +177,9 @@ def keys() -> None:
 @_data_dir_option
 @click.option("--login-server", help=setting_help("login_server"))
 @click.option("--listen", help=setting_help("listen"))
+@click.option(
+    "--token-signing-algorithm", type=click.Choice(["ES256", "RS256"]), help=setting_help("token_signing_algorithm")
+)
 def certificates(config: Path | None, **flags: Any) -> None:
     """Print the PEM certificate bundle of the signing keys: another registry's `rootcertbundle`
     (CNCF distribution's `auth.token`), so it accepts Dockyard's tokens."""
