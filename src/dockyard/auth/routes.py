@@ -1,8 +1,10 @@
-"""`/oauth2/token`: the token endpoint docker, podman, skopeo and oras use.
+"""The sign-in endpoints: `/oauth2/token` (what docker, podman, skopeo and oras use),
+`/oauth2/exchange`, the directory's `/directory/<tenant>/oauth2/v2.0/token`, and the JWKS.
 
-`GET` with Basic credentials (or none, for anonymous pull) is the Docker token spec; `POST` with a
-form is its OAuth2 variant (`grant_type=password` or `refresh_token`). Refusals carry both an OAuth2
-error and the OCI `errors` list, because Docker-family clients print the latter.
+`GET /oauth2/token` with Basic credentials (or none, for anonymous pull) is the Docker token spec;
+`POST` with a form is its OAuth2 variant (`grant_type=password` or `refresh_token`). Refusals there
+carry both an OAuth2 error and the OCI `errors` list, because Docker-family clients print the latter;
+the directory endpoint answers in plain OAuth2.
 """
 
 from __future__ import annotations
