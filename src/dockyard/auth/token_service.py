@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from dockyard.access.decide import RegistryPolicy, decide
@@ -33,6 +33,8 @@ from dockyard.properties.store import PropertiesStore
 
 # The user name that marks the password as a registry refresh (or access) token, as in ACR.
 TOKEN_USER_NAME = "00000000-0000-0000-0000-000000000000"
+_CACHE_LIMIT = 10_000
+_SUBJECT_CACHE_SECONDS = 1.0
 # The `sub` of tokens issued to the admin user (never a directory object id).
 ADMIN_SUBJECT_ID = "admin"
 _KINDS = {
@@ -100,6 +102,8 @@ class TokenService:
     access_token_seconds: int = 75 * 60
     refresh_token_seconds: int = 3 * 60 * 60
     leeway: int = 60  # seconds of clock skew allowed on nbf/exp
+    _token_cache: dict[str, Claims] = field(default_factory=dict, repr=False)
+    _subject_cache: dict[str, tuple[float, Subject]] = field(default_factory=dict, repr=False)
 
     def sign_in(self, username: str, password: str, now: float) -> SignedIn:
         """The subject behind Basic credentials: a user, a service principal (application id +
@@ -136,7 +140,7 @@ class TokenService:
         if it is valid and they still exist."""
         kinds = (TokenKind.REFRESH, TokenKind.ACCESS) if accept_access_token else (TokenKind.REFRESH,)
         try:
-            claims = self._verify_any(token, now, kinds)
+            claims = self._verified_token(token, now, kinds)
         except TokenRejected as exc:
             expired = exc.reason is RejectReason.EXPIRED
             raise SignInFailed(
@@ -146,12 +150,35 @@ class TokenService:
             if not self.properties.current().admin_user_enabled:
                 raise SignInFailed(SignInReason.ADMIN_USER_DISABLED)
             return SignedIn(self.admin_subject(), not_after=claims.expires_at)
-        principal = self.directory.get_principal(claims.subject) if _is_uuid(claims.subject) else None
+        return SignedIn(self._current_subject(claims.subject, now), not_after=claims.expires_at)
+
+    def _verified_token(self, token: str, now: float, kinds: Sequence[TokenKind]) -> Claims:
+        """Verify once per token: a refresh token is presented again and again until it expires."""
+        cached = self._token_cache.get(token)
+        if cached is not None and cached.kind in kinds and cached.valid_at(now, self.leeway):
+            return cached
+        claims = self._verify_any(token, now, kinds)
+        if len(self._token_cache) >= _CACHE_LIMIT:
+            self._token_cache.clear()
+        self._token_cache[token] = claims
+        return claims
+
+    def _current_subject(self, object_id: str, now: float) -> Subject:
+        """The principal as the directory has it now — re-read at most once a second (the same
+        bound registry properties have), so disabling or deleting it stops new tokens within a second."""
+        cached = self._subject_cache.get(object_id)
+        if cached is not None and now < cached[0]:
+            return cached[1]
+        principal = self.directory.get_principal(object_id) if _is_uuid(object_id) else None
         if principal is None:
             raise SignInFailed(SignInReason.PRINCIPAL_GONE)
         if not principal.enabled:
             raise SignInFailed(SignInReason.PRINCIPAL_DISABLED)
-        return SignedIn(self.subject_of(principal), not_after=claims.expires_at)
+        subject = self.subject_of(principal)
+        if len(self._subject_cache) >= _CACHE_LIMIT:
+            self._subject_cache.clear()
+        self._subject_cache[object_id] = (now + _SUBJECT_CACHE_SECONDS, subject)
+        return subject
 
     def _verify_any(self, token: str, now: float, kinds: Sequence[TokenKind]) -> Claims:
         for kind in kinds[:-1]:
