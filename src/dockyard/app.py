@@ -141,7 +141,7 @@ def create_app(settings: Settings, access: AccessController | None = None) -> St
     if access is None and settings.authentication == "token":
         token_service, directory_tokens, access = _token_access(settings, registry)
     app = Starlette(
-        routes=[*auth_routes, *routes] if token_service else routes,
+        routes=[*routes, *auth_routes] if token_service else routes,  # the data plane is matched first
         lifespan=lifespan,
         exception_handlers={
             ContentError: errors.content_error_handler,
