@@ -124,6 +124,7 @@ def _open_properties(settings: Settings) -> tuple[MetadataStore, PropertiesStore
 @_config_option
 @_data_dir_option
 @click.option("--metadata-url", help=setting_help("metadata_url"))
+@click.option("--registry-name", help=setting_help("registry_name"))
 @click.option("--admin-enabled", type=bool, default=None, help="Enable (true) or disable (false) the admin user.")
 @click.option(
     "--anonymous-pull-enabled", type=bool, default=None, help="Let callers without credentials pull (true) or not."
