@@ -16,13 +16,14 @@ FORBIDDEN = {
     "content": {"distribution", "auth", "cli", "app", "server"},
     "auth": {"distribution", "content", "cli", "app", "server", "metadata", "storage"},
     "distribution": {"cli", "app", "server", "metadata", "storage"},
-    "properties": {"content", "distribution", "auth", "access", "storage", "cli", "app", "server"},
+    "properties": {"content", "distribution", "auth", "storage", "cli", "app", "server"},
+    "policy": {"content", "distribution", "auth", "storage", "cli", "app", "server"},
     "directory": {"content", "distribution", "auth", "access", "storage", "cli", "app", "server"},
     # decisions are pure: they know nothing of HTTP, storage or who calls them
     "access": {"distribution", "auth", "cli", "app", "server", "metadata", "storage", "content", "directory"},
 }
 # Only the HTTP edge may know about HTTP.
-HTTP_FREE = {"storage", "metadata", "content", "access", "directory", "properties"}
+HTTP_FREE = {"storage", "metadata", "content", "access", "directory", "properties", "policy"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from dockyard.access.roles import PermissionsMode
+from dockyard.cli.repository import repository
 from dockyard.metadata.store import MetadataStore
 from dockyard.properties.store import PasswordName, PropertiesStore
 from dockyard.settings import HELP, Settings, SettingsError, load_settings, setting_help
@@ -129,7 +131,19 @@ def _open_properties(settings: Settings) -> tuple[MetadataStore, PropertiesStore
 @click.option(
     "--anonymous-pull-enabled", type=bool, default=None, help="Let callers without credentials pull (true) or not."
 )
-def update(config: Path | None, admin_enabled: bool | None, anonymous_pull_enabled: bool | None, **flags: Any) -> None:
+@click.option(
+    "--role-assignment-mode",
+    type=click.Choice([mode.value for mode in PermissionsMode]),
+    help="The permissions mode: rbac (AcrPull/AcrPush/AcrDelete decide) or rbac-abac (repository roles with "
+    "conditions decide). Tokens minted under the other mode stop working.",
+)
+def update(
+    config: Path | None,
+    admin_enabled: bool | None,
+    anonymous_pull_enabled: bool | None,
+    role_assignment_mode: str | None,
+    **flags: Any,
+) -> None:
     """Change registry properties (as `az acr update`); takes effect on the server within a second."""
     settings = _settings(config, **flags)
     metadata, properties = _open_properties(settings)
@@ -144,6 +158,9 @@ def update(config: Path | None, admin_enabled: bool | None, anonymous_pull_enabl
         if anonymous_pull_enabled is not None:
             properties.set_anonymous_pull_enabled(anonymous_pull_enabled)
             click.echo(f"anonymous pull {'enabled' if anonymous_pull_enabled else 'disabled'}")
+        if role_assignment_mode is not None:
+            properties.set_role_assignment_mode(PermissionsMode(role_assignment_mode))
+            click.echo(f"role assignment mode: {role_assignment_mode}")
     finally:
         metadata.close()
 
@@ -187,3 +204,6 @@ def certificates(config: Path | None, **flags: Any) -> None:
     from dockyard.app import signing_keys
 
     click.echo(signing_keys(_settings(config, **flags)).certificate_bundle(time.time()).decode(), nl=False)
+
+
+main.add_command(repository)

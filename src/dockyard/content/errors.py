@@ -78,3 +78,13 @@ class PaginationInvalid(ContentError):
 
 class TooManyTags(ContentError):
     """More tags in one manifest push than the registry accepts."""
+
+
+class OperationDisallowed(ContentError):
+    """A changeable attribute (lock) of the repository, tag or manifest forbids the operation,
+    whoever asks."""
+
+    MESSAGE = "The operation is disallowed on this registry, repository or image."
+
+    def __init__(self, detail: object = None) -> None:
+        super().__init__(self.MESSAGE, detail)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dockyard.content.errors import OperationDisallowed
+from dockyard.content.locks import delete_guard
 from dockyard.content.registry import Registry
 from dockyard.content.uploads import expire_uploads
 
@@ -48,12 +50,18 @@ def collect_garbage(registry: Registry, grace_seconds: int, untagged: bool, dry_
 
 def _remove_untagged_manifests(registry: Registry, dry_run: bool, report: GcReport) -> None:
     # Removing an untagged index can leave its children untagged: repeat until nothing changes.
+    # Manifests whose deletion is disabled (on them or their repository) are never listed, so kept.
+    kept: set[tuple[str, str]] = set()  # refused by a lock set since the listing: never asked again
     while True:
-        found = [m for m in registry.metadata.untagged_manifests() if m not in report.manifests]
+        found = [m for m in registry.metadata.untagged_manifests() if m not in report.manifests and m not in kept]
         if not found:
             return
         report.manifests.extend(found)
         if dry_run:
             return
         for name, digest in found:
-            registry.metadata.delete_manifest(name, digest)
+            try:
+                registry.metadata.delete_manifest(name, digest, guard=delete_guard(name, digest))
+            except OperationDisallowed:
+                report.manifests.remove((name, digest))
+                kept.add((name, digest))

@@ -15,6 +15,7 @@ from dockyard.content.errors import (
     PaginationInvalid,
     TooManyTags,
 )
+from dockyard.content.locks import delete_guard, push_guard, require_readable
 from dockyard.content.manifest_format import (
     MAX_MANIFEST_BYTES,
     OCI_INDEX,
@@ -47,7 +48,8 @@ def put_manifest(
     (the `?tag=` parameters of a push by digest).
 
     Unless the registry accepts sparse manifests, the referenced blobs (and, for an index, the
-    child manifests) must already be in the repository.
+    child manifests) must already be in the repository. Refused with `OperationDisallowed` when the
+    repository or a tag it sets disables writes, or a tag would move away from a write-disabled manifest.
     """
     if len(body) > MAX_MANIFEST_BYTES:
         raise ManifestTooLarge(f"manifest is larger than {MAX_MANIFEST_BYTES} bytes")
@@ -77,6 +79,7 @@ def put_manifest(
         tags,
         registry.clock(),
         require_references=not registry.sparse_manifests,
+        guard=push_guard(name, str(digest)),
     )
     if missing:
         raise ManifestBlobUnknown(
@@ -86,7 +89,8 @@ def put_manifest(
 
 
 def get_manifest(registry: Registry, name: str, reference: str) -> StoredManifest:
-    """The manifest under a tag or digest; `ManifestUnknown` (or `NameUnknown`) when absent."""
+    """The manifest under a tag or digest; `ManifestUnknown` (or `NameUnknown`) when absent,
+    `OperationDisallowed` when the repository, the tag or the manifest disables reads."""
     by_digest = is_digest(reference)
     if by_digest:
         parse_digest(reference)
@@ -98,16 +102,21 @@ def get_manifest(registry: Registry, name: str, reference: str) -> StoredManifes
             raise NameUnknown("repository name not known to registry", detail={"name": name})
         what = f'manifest tagged by "{reference}" is not found' if not by_digest else "manifest unknown"
         raise ManifestUnknown(what, detail={"reference": reference})
+    require_readable(name, None if by_digest else reference, found.digest, found.read_flags)
     return found
 
 
 def delete_manifest(registry: Registry, name: str, reference: str) -> None:
-    """Delete by digest (the manifest and all its tags) or by tag (only the tag)."""
+    """Delete by digest (the manifest and all its tags) or by tag (only the tag).
+
+    Refused with `OperationDisallowed` when the repository, the manifest or a tag removed disables deletes.
+    """
     if is_digest(reference):
-        if not registry.metadata.delete_manifest(name, str(parse_digest(reference))):
+        digest = str(parse_digest(reference))
+        if not registry.metadata.delete_manifest(name, digest, guard=delete_guard(name, digest)):
             raise ManifestUnknown("manifest unknown", detail={"reference": reference})
         return
-    if not registry.metadata.delete_tag(name, validate_tag(reference)):
+    if not registry.metadata.delete_tag(name, validate_tag(reference), guard=delete_guard(name)):
         raise ManifestUnknown(f'manifest tagged by "{reference}" is not found', detail={"reference": reference})
 
 

@@ -20,6 +20,7 @@ from dockyard.content.errors import (
     UploadInvalid,
     UploadUnknown,
 )
+from dockyard.content.locks import Attribute, require_repository
 from dockyard.content.registry import Registry
 from dockyard.metadata.store import UploadSession
 from dockyard.storage import Hasher
@@ -38,7 +39,9 @@ async def _limited(chunks: AsyncIterator[bytes], limit: int | None) -> AsyncIter
 
 
 def start_upload(registry: Registry, name: str) -> UploadSession:
-    """Open a new, empty upload session for repository `name`."""
+    """Open a new, empty upload session for repository `name`; refused with `OperationDisallowed`
+    when the repository disables writes."""
+    require_repository(registry, name, Attribute.WRITE)
     upload_id = str(uuid.uuid4())
     now = registry.clock()
     registry.metadata.create_upload(upload_id, name, now)  # row first: see expire_uploads
@@ -157,9 +160,11 @@ async def complete_upload(
     """Append the last chunk (if any), verify the digest, and make the blob visible in `name`.
 
     On a digest mismatch the session and its bytes are discarded and `DigestInvalid` is raised.
-    Returns the blob's size.
+    A session opened before the repository's writes were disabled cannot be finished
+    (`OperationDisallowed`). Returns the blob's size.
     """
     session = upload_status(registry, name, upload_id)
+    require_repository(registry, name, Attribute.WRITE)
     if chunks is not None and (content_length != 0 or content_range is not None):
         session = await append_chunk(registry, name, upload_id, chunks, content_range, content_length, digest)
     writer = _claim(registry, session)

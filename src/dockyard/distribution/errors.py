@@ -58,6 +58,7 @@ _EXCEPTIONS: dict[type[content.ContentError], tuple[OciCode, int]] = {
     content.Unsupported: (OciCode.UNSUPPORTED, 415),
     content.PaginationInvalid: (OciCode.PAGINATION_NUMBER_INVALID, 400),
     content.TooManyTags: (OciCode.TAG_INVALID, 414),
+    content.OperationDisallowed: (OciCode.DENIED, 403),
 }
 
 

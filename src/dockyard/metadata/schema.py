@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -14,9 +15,20 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    true,
 )
 
 metadata = MetaData()
+
+# ACR's changeable attributes (locks): every repository, tag and manifest row carries its own, so the
+# manifest GET reads them in the query it already makes. All true (unlocked) unless an administrator
+# changes them; a tag's or manifest's go with its row.
+LOCK_COLUMNS = ("read_enabled", "write_enabled", "delete_enabled", "list_enabled")
+
+
+def _lock_columns() -> list[Column[bool]]:
+    return [Column(name, Boolean, nullable=False, server_default=true()) for name in LOCK_COLUMNS]
+
 
 repositories = Table(
     "repositories",
@@ -24,6 +36,7 @@ repositories = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(255), nullable=False, unique=True),
     Column("created_at", Float, nullable=False),
+    *_lock_columns(),
 )
 
 # Content stored in the blob store; `touched_at` is the last upload or mount (gc's grace period).
@@ -56,6 +69,7 @@ manifests = Table(
     Column("size", BigInteger, nullable=False),
     Column("content", LargeBinary, nullable=False),
     Column("created_at", Float, nullable=False),
+    *_lock_columns(),
     Index("ix_manifests_subject", "repository_id", "subject"),
 )
 
@@ -77,6 +91,7 @@ tags = Table(
     Column("name", String(128), primary_key=True),
     Column("manifest_digest", String(200), nullable=False),
     Column("updated_at", Float, nullable=False),
+    *_lock_columns(),
     Index("ix_tags_manifest", "repository_id", "manifest_digest"),
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -22,7 +22,10 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from dockyard.metadata import locks
+from dockyard.metadata.locks import Flags, LockGuard, LockState
 from dockyard.metadata.schema import (
+    LOCK_COLUMNS,
     blobs,
     manifest_references,
     manifests,
@@ -35,12 +38,18 @@ from dockyard.metadata.schema import (
 
 @dataclass(frozen=True)
 class StoredManifest:
-    """A manifest as stored: its digest, media type and exact bytes."""
+    """A manifest as stored: its digest, media type and exact bytes.
+
+    `read_flags` are the `read_enabled` flags of the rows the lookup went through: repository,
+    tag (when looked up by tag), manifest. Only their truth counts (SQLite gives 0 and 1: left
+    unconverted on the hot path).
+    """
 
     digest: str
     media_type: str
     content: bytes
     subject: str | None
+    read_flags: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,13 +90,16 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 _MANIFEST_COLUMNS = "m.digest, m.media_type, m.content, m.subject"
+# The read flags come back in the same query, so locks cost the hot path no extra round trip.
 _MANIFEST_BY_TAG = (
-    f"SELECT {_MANIFEST_COLUMNS} FROM repositories r JOIN tags t ON t.repository_id = r.id "
+    f"SELECT {_MANIFEST_COLUMNS}, r.read_enabled, t.read_enabled, m.read_enabled "
+    "FROM repositories r JOIN tags t ON t.repository_id = r.id "
     "JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest "
     "WHERE r.name = :name AND t.name = :ref"
 )
 _MANIFEST_BY_DIGEST = (
-    f"SELECT {_MANIFEST_COLUMNS} FROM repositories r JOIN manifests m ON m.repository_id = r.id "
+    f"SELECT {_MANIFEST_COLUMNS}, r.read_enabled, m.read_enabled FROM repositories r "
+    "JOIN manifests m ON m.repository_id = r.id "
     "WHERE r.name = :name AND m.digest = :ref"
 )
 
@@ -151,8 +163,10 @@ class MetadataStore:
             return self._repository_id(connection, name) is not None
 
     def catalog(self, limit: int, last: str | None) -> list[str]:
-        """Repository names after `last`, in lexical order, at most `limit`."""
-        query = select(repositories.c.name).order_by(repositories.c.name).limit(limit)
+        """Names of repositories whose listing is enabled, after `last`, in lexical order, at most `limit`."""
+        query = (
+            select(repositories.c.name).where(repositories.c.list_enabled).order_by(repositories.c.name).limit(limit)
+        )
         if last:
             query = query.where(repositories.c.name > last)
         with self._engine.connect() as connection:
@@ -198,6 +212,18 @@ class MetadataStore:
         with self._engine.connect() as connection:
             return connection.execute(query).scalar()
 
+    def blob_link(self, name: str, digest: str) -> tuple[int, Flags] | None:
+        """Size of a blob linked to repository `name` and the repository's flags, or None."""
+        query = (
+            select(blobs.c.size, *locks.flag_columns(repositories))
+            .join(repository_blobs, repository_blobs.c.digest == blobs.c.digest)
+            .join(repositories, repositories.c.id == repository_blobs.c.repository_id)
+            .where(repositories.c.name == name, blobs.c.digest == digest)
+        )
+        with self._engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else (row[0], locks.flags_of(row[1:]))
+
     def mount_blob(self, name: str, source: str | None, digest: str, now: float) -> int | None:
         """Link a blob into `name` from repository `source` (or from anywhere when None); its size or None."""
         query = select(blobs.c.size).where(blobs.c.digest == digest)
@@ -233,17 +259,26 @@ class MetadataStore:
         artifact_type: str | None,
         annotations: dict[str, str] | None,
         references: Sequence[tuple[str, str]],
-        tags: Sequence[str],
+        tag_names: Sequence[str],
         now: float,
         require_references: bool = True,
+        guard: LockGuard | None = None,
     ) -> list[str]:
-        """Store a manifest and point `tags` at it.
+        """Store a manifest and point `tag_names` at it.
 
         `references` are (digest, kind) pairs, kind "blob" or "manifest". With
         `require_references`, returns the missing ones, and when any is missing nothing is written.
+        `guard` sees the repository's flags and those of the existing tags first.
         """
         with self._write() as connection:
             repository_id = self._ensure_repository(connection, name, now)
+            if guard is not None:
+                guard(
+                    LockState(
+                        locks.repository_flags(connection, repository_id),
+                        tags=locks.tag_locks(connection, repository_id, tags.c.name.in_(list(tag_names))),
+                    )
+                )
             missing = self._missing_references(connection, repository_id, references) if require_references else []
             if missing:
                 connection.rollback()
@@ -280,7 +315,7 @@ class MetadataStore:
                             for digest, kind in dict(references).items()
                         ],
                     )
-            for tag in tags:
+            for tag in tag_names:
                 self._set_tag(connection, repository_id, tag, manifest.digest, now)
             return []
 
@@ -335,7 +370,9 @@ class MetadataStore:
     def get_manifest(self, name: str, reference: str, by_digest: bool) -> StoredManifest | None:
         """The manifest tagged `reference`, or with digest `reference` when `by_digest`."""
         row = self._hot_read(_MANIFEST_BY_DIGEST if by_digest else _MANIFEST_BY_TAG, {"name": name, "ref": reference})
-        return None if row is None else StoredManifest(row[0], row[1], bytes(row[2]), row[3])
+        if row is None:
+            return None
+        return StoredManifest(row[0], row[1], bytes(row[2]), row[3], tuple(row[4:]))
 
     def _hot_read(self, sql: str, params: dict[str, str]) -> Any:
         """One row of a read on the hot path. On SQLite it runs on a plain per-thread connection in
@@ -350,12 +387,21 @@ class MetadataStore:
             self._local.connection = raw
         return raw.execute(sql, params).fetchone()
 
-    def delete_manifest(self, name: str, digest: str) -> bool:
-        """Delete a manifest, every tag on it and its references; False when it did not exist."""
+    def delete_manifest(self, name: str, digest: str, guard: LockGuard | None = None) -> bool:
+        """Delete a manifest, every tag on it and its references; False when it did not exist.
+
+        `guard` first sees the flags of the repository, the manifest and every tag on it.
+        """
         with self._write() as connection:
             repository_id = self._repository_id(connection, name)
             if repository_id is None:
                 return False
+            if guard is not None:
+                manifest_flags = locks.read_flags(connection, *locks.lock_target(repository_id, None, digest))
+                if manifest_flags is None:
+                    return False
+                on_it = locks.tag_locks(connection, repository_id, tags.c.manifest_digest == digest)
+                guard(LockState(locks.repository_flags(connection, repository_id), manifest_flags, on_it))
             removed = connection.execute(
                 delete(manifests).where(manifests.c.repository_id == repository_id, manifests.c.digest == digest)
             ).rowcount
@@ -370,20 +416,36 @@ class MetadataStore:
             )
             return removed > 0
 
-    def delete_tag(self, name: str, tag: str) -> bool:
-        """Remove a tag (the manifest stays); False when there was no such tag."""
+    def delete_tag(self, name: str, tag: str, guard: LockGuard | None = None) -> bool:
+        """Remove a tag (the manifest stays); False when there was no such tag.
+
+        `guard` first sees the flags of the repository, the tag and the manifest it points at.
+        """
         with self._write() as connection:
             repository_id = self._repository_id(connection, name)
+            if repository_id is None:
+                return False
+            if guard is not None:
+                found = locks.tag_locks(connection, repository_id, tags.c.name == tag)
+                if not found:
+                    return False
+                guard(LockState(locks.repository_flags(connection, repository_id), found[0].manifest_flags, found))
             result = connection.execute(delete(tags).where(tags.c.repository_id == repository_id, tags.c.name == tag))
             return result.rowcount > 0
 
     def list_tags(self, name: str, limit: int, last: str | None) -> list[str] | None:
-        """Tags of `name` after `last` in lexical order (at most `limit`); None for an unknown repository."""
+        """Tags of `name` after `last` in lexical order (at most `limit`), leaving out those whose own or
+        whose manifest's listing is disabled; None for an unknown repository."""
         with self._engine.connect() as connection:
             repository_id = self._repository_id(connection, name)
             if repository_id is None:
                 return None
-            query = select(tags.c.name).where(tags.c.repository_id == repository_id).order_by(tags.c.name)
+            query = (
+                select(tags.c.name)
+                .join(manifests, locks.tagged_manifest())
+                .where(tags.c.repository_id == repository_id, tags.c.list_enabled, manifests.c.list_enabled)
+                .order_by(tags.c.name)
+            )
             if last:
                 query = query.where(tags.c.name > last)
             return list(connection.execute(query.limit(limit)).scalars())
@@ -409,6 +471,33 @@ class MetadataStore:
                 ReferrerRow(row[0], row[1], row[2], row[3], json.loads(row[4]) if row[4] else None)
                 for row in connection.execute(query)
             ]
+
+    # -- changeable attributes (locks) --------------------------------------------------------
+
+    def attributes(self, name: str, tag: str | None = None, digest: str | None = None) -> Flags | None:
+        """The flags of repository `name`, or of its `tag` or manifest `digest`; None when there is none."""
+        with self._engine.connect() as connection:
+            repository_id = self._repository_id(connection, name)
+            if repository_id is None:
+                return None
+            return locks.read_flags(connection, *locks.lock_target(repository_id, tag, digest))
+
+    def set_attributes(
+        self, name: str, changes: Mapping[str, bool], tag: str | None = None, digest: str | None = None
+    ) -> Flags | None:
+        """Change some flags (named as in `LOCK_COLUMNS`) of repository `name`, or of its `tag` or
+        manifest `digest`; the flags after the change, or None when there is no such row."""
+        unknown = set(changes) - set(LOCK_COLUMNS)
+        if unknown:
+            raise ValueError(f"not a changeable attribute: {', '.join(sorted(unknown))}")
+        with self._write() as connection:
+            repository_id = self._repository_id(connection, name)
+            if repository_id is None:
+                return None
+            table, where = locks.lock_target(repository_id, tag, digest)
+            if changes:
+                connection.execute(update(table).where(where).values(dict(changes)))
+            return locks.read_flags(connection, table, where)
 
     # -- upload sessions ----------------------------------------------------------------------
 
@@ -485,7 +574,8 @@ class MetadataStore:
     # -- garbage collection -------------------------------------------------------------------
 
     def untagged_manifests(self) -> list[tuple[str, str]]:
-        """(repository, digest) of manifests with no tag, not in an index and not referring to another."""
+        """(repository, digest) of manifests with no tag, not in an index, not referring to another, and
+        whose deletion neither they nor their repository disable."""
         referenced = select(manifest_references.c.digest).where(
             manifest_references.c.kind == "manifest",
             manifest_references.c.repository_id == manifests.c.repository_id,
@@ -498,6 +588,8 @@ class MetadataStore:
                 manifests.c.digest.not_in(tagged),
                 manifests.c.digest.not_in(referenced),
                 manifests.c.subject.is_(None),
+                manifests.c.delete_enabled,
+                repositories.c.delete_enabled,
             )
         )
         with self._engine.connect() as connection:

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
+from dockyard.access.roles import PermissionsMode
 from dockyard.directory.secrets import SecretHasher, generate_password
 from dockyard.properties.schema import admin_passwords, registry_properties
 
@@ -33,6 +34,9 @@ class RegistryProperties:
 
     admin_user_enabled: bool = False
     anonymous_pull_enabled: bool = False
+    # `rbac`: the Acr* roles and Owner/Contributor/Reader decide; `rbac-abac`: the Repository roles
+    # and their conditions do. ACR's default for a new registry is `rbac`.
+    role_assignment_mode: PermissionsMode = PermissionsMode.RBAC
 
 
 class PropertiesStore:
@@ -54,6 +58,7 @@ class PropertiesStore:
         properties = RegistryProperties(
             admin_user_enabled=bool(json.loads(rows.get("admin_user_enabled", "false"))),
             anonymous_pull_enabled=bool(json.loads(rows.get("anonymous_pull_enabled", "false"))),
+            role_assignment_mode=PermissionsMode(json.loads(rows.get("role_assignment_mode", '"rbac"'))),
         )
         self._cached = (now, properties)
         return properties
@@ -62,6 +67,12 @@ class PropertiesStore:
         """Let callers without credentials pull every repository, or stop them."""
         with self._engine.execution_options(dockyard_write=True).begin() as connection:
             self._set(connection, "anonymous_pull_enabled", enabled)
+        self._cached = None
+
+    def set_role_assignment_mode(self, mode: PermissionsMode) -> None:
+        """Choose which role assignments decide (`roleAssignmentMode`: `rbac` or `rbac-abac`)."""
+        with self._engine.execution_options(dockyard_write=True).begin() as connection:
+            self._set(connection, "role_assignment_mode", PermissionsMode(mode).value)
         self._cached = None
 
     def _set(self, connection: Connection, name: str, value: object) -> None:

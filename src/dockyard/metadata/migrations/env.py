@@ -2,8 +2,9 @@
 
 from alembic import context
 
-# The directory's and the registry properties' tables live on the shared metadata.
+# The directory's, the registry properties' and the policy's tables live on the shared metadata.
 import dockyard.directory.schema
+import dockyard.policy.schema
 import dockyard.properties.schema  # noqa: F401
 from dockyard.metadata.schema import metadata
 
