@@ -10,7 +10,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 
-from dockyard.access.decide import RegistryPolicy
+from dockyard.access.policy import Policy
 from dockyard.auth.access import AccessController, AccessDenied, Challenge, OpenAccess
 from dockyard.auth.bearer import TokenAccessController
 from dockyard.auth.directory_tokens import DirectoryTokens
@@ -21,11 +21,12 @@ from dockyard.auth.token_service import TokenService
 from dockyard.content.errors import ContentError
 from dockyard.content.registry import Registry
 from dockyard.content.uploads import expire_uploads
-from dockyard.directory.service import bootstrap_owner
+from dockyard.directory.service import OWNER_USER_NAME, bootstrap_owner
 from dockyard.directory.store import DirectoryStore
 from dockyard.distribution import errors
 from dockyard.distribution.routes import routes
 from dockyard.metadata.store import MetadataStore
+from dockyard.policy.store import PolicyStore
 from dockyard.properties.store import PropertiesStore
 from dockyard.settings import Settings
 from dockyard.storage import open_blob_store
@@ -54,9 +55,20 @@ def prepare(settings: Settings) -> str | None:
     try:
         registry.metadata.migrate()
         expire_uploads(registry)
-        return bootstrap_owner(DirectoryStore(registry.metadata.engine), settings.data_dir)
+        directory = DirectoryStore(registry.metadata.engine)
+        password_file = bootstrap_owner(directory, settings.data_dir)
+        _assign_owner_role(directory, PolicyStore(registry.metadata.engine, registry.clock))
+        return password_file
     finally:
         registry.metadata.close()
+
+
+def _assign_owner_role(directory: DirectoryStore, policy: PolicyStore) -> None:
+    """While no role assignment exists at all, the bootstrap owner holds Owner over the registry, so
+    a fresh registry (or one whose every assignment was removed) always has someone who can act."""
+    owner = directory.user_by_name(OWNER_USER_NAME)
+    if owner is not None and not policy.list_assignments():
+        policy.create_assignment(owner.object_id, "Owner", description="the bootstrap owner")
 
 
 def tenant_id(settings: Settings) -> str:
@@ -85,20 +97,33 @@ def _token_access(
     login_server = settings.resolved_login_server
     keys = signing_keys(settings)
     properties = PropertiesStore(registry.metadata.engine, registry.clock)
+    policy_store = PolicyStore(registry.metadata.engine, registry.clock)
+
+    def policy() -> Policy:
+        current = properties.current()
+        return policy_store.policy(current.role_assignment_mode, current.anonymous_pull_enabled)
+
     service = TokenService(
         keys=keys,
         directory=DirectoryStore(registry.metadata.engine),
         issuer=login_server,
         service=login_server,
-        policy=lambda: RegistryPolicy(anonymous_pull_enabled=properties.current().anonymous_pull_enabled),
+        policy=policy,
         properties=properties,
+        tokens=policy_store,
         registry_name=settings.registry_name,
         access_token_seconds=settings.access_token_seconds,
         refresh_token_seconds=settings.refresh_token_seconds,
         leeway=settings.clock_skew_seconds,
     )
     controller = TokenAccessController(
-        keys, login_server, login_server, settings.realm, registry.clock, leeway=settings.clock_skew_seconds
+        keys,
+        login_server,
+        login_server,
+        settings.realm,
+        registry.clock,
+        leeway=settings.clock_skew_seconds,
+        mode=lambda: properties.current().role_assignment_mode.value,
     )
     base = settings.realm.removesuffix("/oauth2/token")
     federation = FederatedIssuers(load_trusted_issuers(settings.trusted_issuers_file), registry.clock)

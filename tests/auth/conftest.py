@@ -9,20 +9,24 @@ argon2id hash: the parameters travel inside it).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
+from dockyard.access.model import TokenPasswordName
 from dockyard.directory.secrets import HashParameters, SecretHasher
 from dockyard.directory.store import DirectoryStore
 from dockyard.metadata.store import MetadataStore
+from dockyard.policy.store import PolicyStore
 from tests.conftest import DOCKYARD, RunningRegistry, start_registry
 
 OWNER = "owner"
@@ -30,6 +34,9 @@ TOKEN_USER_NAME = "00000000-0000-0000-0000-000000000000"
 ACR_AUTHENTICATION_REQUIRED = "authentication required, visit https://aka.ms/acr/authorization"
 NOT_REGISTERED_WITH_AAD = "Application not registered with AAD."
 CHEAP_HASHER = SecretHasher(HashParameters(time_cost=1, memory_cost=8, parallelism=1))
+# A running server sees policy and property changes made by another process within this long.
+POLICY_REFRESH_SECONDS = 1.1
+_Store = TypeVar("_Store")
 
 
 @dataclass(frozen=True)
@@ -108,9 +115,10 @@ class TokenRegistry:
         return httpx.Client(base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
 
     def service_principal(
-        self, name: str = "ci", *, expires_in: float = 3600, enabled: bool = True
+        self, name: str = "ci", *, expires_in: float = 3600, enabled: bool = True, role: str | None = "AcrPush"
     ) -> ServicePrincipal:
-        """Register an application with one client secret ending `expires_in` seconds from now (may be past)."""
+        """Register an application with one client secret ending `expires_in` seconds from now (may be past),
+        holding `role` over the whole registry (none when `role` is None)."""
         now = time.time()
         with self.directory(clock=lambda: min(now, now + expires_in - 60)) as directory:
             principal = directory.create_service_principal(name)
@@ -118,28 +126,69 @@ class TokenRegistry:
             issued = directory.add_secret(principal.app_id, end_date=now + expires_in)
             if not enabled:
                 directory.set_enabled(principal.object_id, False)
+        if role is not None:
+            self.assign(principal.object_id, role)
         return ServicePrincipal(principal.app_id, principal.object_id, issued.value)
+
+    def assign(
+        self,
+        principal_id: str,
+        role: str,
+        *,
+        repository: str | None = None,
+        condition: str | None = None,
+        wait: bool = True,
+    ) -> str:
+        """Assign `role` to a principal (over one repository, or the registry) and return the assignment id.
+
+        The server re-reads its policy at most once a second: with `wait`, return once it must have."""
+        with self.policy() as policy:
+            assignment_id = policy.create_assignment(principal_id, role, repository=repository, condition=condition).id
+        if wait:
+            time.sleep(POLICY_REFRESH_SECONDS)
+        return assignment_id
+
+    def repository_token(self, name: str, scope_map: str) -> str:
+        """Create a repository-scoped token bound to `scope_map`; return its first password."""
+        with self.policy() as policy:
+            _, passwords = policy.create_token(name, scope_map)
+        time.sleep(POLICY_REFRESH_SECONDS)
+        return passwords[TokenPasswordName.PASSWORD1]
+
+    def lock(self, image: str, **flags: bool) -> None:
+        """`dockyard repository update --image <image> --write-enabled false …` (locks apply at once)."""
+        options = [f"--{name.replace('_', '-')}={str(value).lower()}" for name, value in flags.items()]
+        subprocess.run(
+            [DOCKYARD, "repository", "update", "--image", image, *options, "--data-dir", str(self.data_dir)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+
+    def update(self, *flags: str) -> None:
+        """Run `dockyard update <flags>` on the server's data directory and wait until it applies."""
+        subprocess.run([DOCKYARD, "update", *flags, "--data-dir", str(self.data_dir)], check=True, capture_output=True)
+        time.sleep(POLICY_REFRESH_SECONDS)
+
+    def policy(self, clock: Any = time.time) -> contextlib.AbstractContextManager[PolicyStore]:
+        """The server's policy store, opened on its database for the length of a `with` block."""
+        return _open(self.data_dir, lambda engine: PolicyStore(engine, clock, hasher=CHEAP_HASHER))
 
     def set_enabled(self, object_id: str, enabled: bool) -> None:
         """Enable or disable a principal in the running server's directory."""
         with self.directory() as directory:
             directory.set_enabled(object_id, enabled)
 
-    def directory(self, clock: Any = time.time) -> _OpenDirectory:
+    def directory(self, clock: Any = time.time) -> contextlib.AbstractContextManager[DirectoryStore]:
         """The server's directory, opened on its database for the length of a `with` block."""
-        return _OpenDirectory(self.data_dir, clock)
+        return _open(self.data_dir, lambda engine: DirectoryStore(engine, hasher=CHEAP_HASHER, clock=clock))
 
 
-class _OpenDirectory:
-    def __init__(self, data_dir: Path, clock: Any) -> None:
-        self._metadata = MetadataStore(f"sqlite:///{data_dir / 'dockyard.db'}")
-        self._clock = clock
-
-    def __enter__(self) -> DirectoryStore:
-        return DirectoryStore(self._metadata.engine, hasher=CHEAP_HASHER, clock=self._clock)
-
-    def __exit__(self, *exc: object) -> None:
-        self._metadata.close()
+@contextlib.contextmanager
+def _open(data_dir: Path, store: Callable[[Engine], _Store]) -> Iterator[_Store]:
+    metadata = MetadataStore(f"sqlite:///{data_dir / 'dockyard.db'}")
+    try:
+        yield store(metadata.engine)
+    finally:
+        metadata.close()
 
 
 def start_token_registry(data_dir: Path, *flags: str, anonymous_pull: bool = False) -> TokenRegistry:

@@ -52,6 +52,7 @@ class Target:
             "iat": now,
             "jti": str(uuid.uuid4()),
             "access": [{"type": "repository", "name": self.name, "actions": ["pull"]}],
+            "roleAssignmentMode": "rbac",  # tokens are bound to the permissions mode they were minted under
         }
         return {**claims, **overrides}
 

@@ -1,8 +1,9 @@
 """`TokenAccessController`: the data plane accepts registry access tokens, and only those.
 
 A request without a valid token, or whose token lacks an action, gets the challenge that sends
-it to the token service. Verified tokens are cached for their lifetime, so the signature is
-checked once per token, not once per request.
+it to the token service. A token minted under another permissions mode than the registry's current
+one is no longer valid: switching modes takes effect for every client at its next request. Verified
+tokens are cached for their lifetime, so the signature is checked once per token, not once per request.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dockyard.auth.access import Access, Grant
 from dockyard.auth.challenge import authentication_challenge
 from dockyard.auth.credentials import BearerCredentials, CredentialsMalformed, parse_authorization
 from dockyard.auth.keys import SigningKeys
-from dockyard.auth.tokens import Claims, TokenRejected, verify_token
+from dockyard.auth.tokens import MODE_CLAIM, Claims, TokenRejected, verify_token
 
 _CACHE_LIMIT = 10_000
 _EVERY_ACTION = {"pull", "push", "delete", "*"}
@@ -26,9 +27,17 @@ class TokenAccessController:
     """Checks bearer tokens issued by this registry's token service against the accesses asked."""
 
     def __init__(
-        self, keys: SigningKeys, issuer: str, service: str, realm: str, clock: Callable[[], float], leeway: int = 60
+        self,
+        keys: SigningKeys,
+        issuer: str,
+        service: str,
+        realm: str,
+        clock: Callable[[], float],
+        leeway: int = 60,
+        mode: Callable[[], str] | None = None,
     ) -> None:
         self._leeway = leeway
+        self._mode = mode
         self._keys = keys
         self._issuer = issuer
         self._service = service
@@ -39,7 +48,7 @@ class TokenAccessController:
     async def authorize(self, request: HTTPConnection, accesses: Sequence[Access]) -> Grant:
         """Allow when the bearer token is valid and grants every access; otherwise challenge."""
         verified = self._verified_token(request.headers.get("authorization"))
-        if verified is None:
+        if verified is None or (self._mode is not None and verified.mode != self._mode()):
             raise authentication_challenge(self._realm, self._service, accesses)
         missing = [a for a in accesses if (a.type, a.name, a.action) not in verified.granted]
         if missing:
@@ -68,7 +77,8 @@ class TokenAccessController:
             return None
         if len(self._verified) >= _CACHE_LIMIT:
             self._verified.clear()
-        verified = _Verified(claims, Grant(claims.subject), _granted(claims))
+        mode = claims.extra.get(MODE_CLAIM)
+        verified = _Verified(claims, Grant(claims.subject), _granted(claims), mode if isinstance(mode, str) else None)
         self._verified[header] = verified
         return verified
 
@@ -78,6 +88,7 @@ class _Verified:
     claims: Claims
     grant: Grant
     granted: frozenset[tuple[str, str, str]]  # (type, name, action), with `*` spelled out
+    mode: str | None  # the permissions mode the token was minted under
 
 
 def _granted(claims: Claims) -> frozenset[tuple[str, str, str]]:

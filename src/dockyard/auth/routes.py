@@ -60,7 +60,9 @@ def _sign_in_failed(exc: SignInFailed) -> Response:
     return _failure_response(OAuthFailure(OAuthError.INVALID_GRANT, "authentication failed", status=401))
 
 
-def _grant_response(grant: TokenGrant) -> Response:
+def _grant_response(signed_in: SignedIn, grant: TokenGrant) -> Response:
+    for denial in grant.denials:
+        log.info("token for %s %r: not granted %s", signed_in.subject.kind.value, signed_in.subject.name, denial)
     body: dict[str, object] = {
         "token": grant.access_token.token,
         "access_token": grant.access_token.token,
@@ -106,7 +108,7 @@ async def token_get(request: Request) -> Response:
     except SignInFailed as exc:
         return _sign_in_failed(exc)
     offline = request.query_params.get("offline_token", "").lower() == "true"
-    return _grant_response(service.issue(signed_in, scopes, now, offline))
+    return _grant_response(signed_in, service.issue(signed_in, scopes, now, offline))
 
 
 async def token_post(request: Request) -> Response:
@@ -129,7 +131,7 @@ async def token_post(request: Request) -> Response:
         return _failure_response(failure)
     except SignInFailed as exc:
         return _sign_in_failed(exc)
-    return _grant_response(service.issue(signed_in, scopes, now, offline))
+    return _grant_response(signed_in, service.issue(signed_in, scopes, now, offline))
 
 
 async def _form(request: Request) -> dict[str, str]:

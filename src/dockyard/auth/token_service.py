@@ -12,11 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from dockyard.access.decide import RegistryPolicy, decide
-from dockyard.access.decision import ANONYMOUS, Resource, Subject, SubjectKind
+from dockyard.access.decide import decide
+from dockyard.access.decision import ANONYMOUS, Decision, Resource, Subject, SubjectKind
+from dockyard.access.model import RepositoryToken, TokenPassword, TokenStatus
+from dockyard.access.policy import Policy
 from dockyard.auth.keys import SigningKeys
 from dockyard.auth.scopes import Scope, access_claim, intersect
 from dockyard.auth.tokens import (
+    MODE_CLAIM,
+    PASSWORD_CLAIM,
     Claims,
     IssuedToken,
     RejectReason,
@@ -29,6 +33,7 @@ from dockyard.auth.tokens import (
 from dockyard.directory.model import Principal, PrincipalKind
 from dockyard.directory.service import AuthReason, authenticate_client_secret, authenticate_user
 from dockyard.directory.store import DirectoryStore
+from dockyard.policy.store import PolicyStore
 from dockyard.properties.store import PropertiesStore
 
 # The user name that marks the password as a registry refresh (or access) token, as in ACR.
@@ -37,6 +42,8 @@ _CACHE_LIMIT = 10_000
 _SUBJECT_CACHE_SECONDS = 1.0
 # The `sub` of tokens issued to the admin user (never a directory object id).
 ADMIN_SUBJECT_ID = "admin"
+# The `sub` of tokens issued to a repository-scoped token is this prefix and the token's name.
+TOKEN_SUBJECT_PREFIX = "token:"
 _KINDS = {
     PrincipalKind.USER: SubjectKind.USER,
     PrincipalKind.SERVICE_PRINCIPAL: SubjectKind.SERVICE_PRINCIPAL,
@@ -58,6 +65,11 @@ class SignInReason(StrEnum):
     REFRESH_TOKEN_INVALID = "refresh_token_invalid"
     REFRESH_TOKEN_EXPIRED = "refresh_token_expired"
     PRINCIPAL_GONE = "principal_gone"
+    PERMISSIONS_MODE_CHANGED = "permissions_mode_changed"
+    WRONG_TOKEN_PASSWORD = "wrong_token_password"
+    TOKEN_DISABLED = "token_disabled"
+    TOKEN_PASSWORD_EXPIRED = "token_password_expired"
+    TOKEN_PASSWORD_REGENERATED = "token_password_regenerated"
 
 
 class SignInFailed(Exception):
@@ -76,16 +88,37 @@ class SignedIn:
 
     subject: Subject
     not_after: float | None = None
+    password: TokenPassword | None = None  # a repository-scoped token's password used to sign in
+
+
+@dataclass(frozen=True)
+class ActionDecision:
+    """What `decide()` said about one action asked for, kept for the login log."""
+
+    type: str
+    name: str
+    action: str
+    decision: Decision
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.name}:{self.action} {self.decision}"
 
 
 @dataclass(frozen=True)
 class TokenGrant:
-    """What the token endpoint answers: an access token and, when asked for, a refresh token."""
+    """What the token endpoint answers: an access token and, when asked for, a refresh token,
+    with the decision behind every action asked for."""
 
     access_token: IssuedToken
     issued_at: float
     lifetime: int
     refresh_token: IssuedToken | None
+    decisions: tuple[ActionDecision, ...] = ()
+
+    @property
+    def denials(self) -> tuple[ActionDecision, ...]:
+        """The actions asked for and not granted."""
+        return tuple(d for d in self.decisions if not d.decision.allowed)
 
 
 @dataclass
@@ -96,8 +129,9 @@ class TokenService:
     directory: DirectoryStore
     issuer: str
     service: str
-    policy: Callable[[], RegistryPolicy]
+    policy: Callable[[], Policy]
     properties: PropertiesStore
+    tokens: PolicyStore
     registry_name: str
     access_token_seconds: int = 75 * 60
     refresh_token_seconds: int = 3 * 60 * 60
@@ -112,6 +146,9 @@ class TokenService:
             return self.subject_of_refresh_token(password, now, accept_access_token=True)
         if username == self.registry_name:
             return SignedIn(self._admin_sign_in(password))
+        token = None if _is_uuid(username) else self.tokens.get_token(username)
+        if token is not None:
+            return self._token_sign_in(token, password, now)
         if _is_uuid(username):
             result = authenticate_client_secret(self.directory, username, password, now)
         else:
@@ -131,6 +168,33 @@ class TokenService:
             raise SignInFailed(SignInReason.WRONG_ADMIN_PASSWORD)
         return self.admin_subject()
 
+    def _token_sign_in(self, token: RepositoryToken, password: str, now: float) -> SignedIn:
+        """A repository-scoped token signs in with its name and either password, while it is enabled
+        and that password has not expired."""
+        record = self.tokens.verify_token_password(token.name, password)
+        if record is None:
+            raise SignInFailed(SignInReason.WRONG_TOKEN_PASSWORD)
+        if token.status is not TokenStatus.ENABLED:
+            raise SignInFailed(SignInReason.TOKEN_DISABLED)
+        if record.expired(now):
+            raise SignInFailed(SignInReason.TOKEN_PASSWORD_EXPIRED)
+        return SignedIn(_token_subject(token, record), not_after=record.expiry, password=record)
+
+    def _token_signed_in_now(self, claims: Claims, now: float) -> SignedIn:
+        """The repository-scoped token behind a refresh token, as it is now: still there, enabled, and
+        the password it was bought with neither expired nor regenerated since."""
+        token = self.tokens.get_token(claims.subject.removeprefix(TOKEN_SUBJECT_PREFIX))
+        if token is None:
+            raise SignInFailed(SignInReason.PRINCIPAL_GONE)
+        record = next((p for p in token.passwords if p.name == claims.extra.get(PASSWORD_CLAIM)), None)
+        if record is None or int(record.created_at) > claims.issued_at:  # `iat` is whole seconds
+            raise SignInFailed(SignInReason.TOKEN_PASSWORD_REGENERATED)
+        if token.status is not TokenStatus.ENABLED:
+            raise SignInFailed(SignInReason.TOKEN_DISABLED)
+        if record.expired(now):
+            raise SignInFailed(SignInReason.TOKEN_PASSWORD_EXPIRED)
+        return SignedIn(_token_subject(token, record), not_after=claims.expires_at, password=record)
+
     def admin_subject(self) -> Subject:
         """The admin user, named after the registry as in ACR."""
         return Subject(SubjectKind.ADMIN_USER, ADMIN_SUBJECT_ID, self.registry_name)
@@ -146,6 +210,10 @@ class TokenService:
             raise SignInFailed(
                 SignInReason.REFRESH_TOKEN_EXPIRED if expired else SignInReason.REFRESH_TOKEN_INVALID
             ) from None
+        if claims.extra.get(MODE_CLAIM) != self.properties.current().role_assignment_mode.value:
+            raise SignInFailed(SignInReason.PERMISSIONS_MODE_CHANGED)
+        if claims.subject.startswith(TOKEN_SUBJECT_PREFIX):
+            return self._token_signed_in_now(claims, now)
         if claims.subject == ADMIN_SUBJECT_ID:
             if not self.properties.current().admin_user_enabled:
                 raise SignInFailed(SignInReason.ADMIN_USER_DISABLED)
@@ -201,22 +269,28 @@ class TokenService:
             id=principal.object_id,
             name=principal.user_name or principal.display_name,
             enabled=principal.enabled,
-            bootstrap_owner=principal.bootstrap,
             groups=self.directory.groups_of(principal.object_id),
         )
 
-    def granted(self, subject: Subject, scopes: Sequence[Scope], now: float) -> list[Scope]:
+    def granted(
+        self, subject: Subject, scopes: Sequence[Scope], policy: Policy, now: float
+    ) -> tuple[list[Scope], list[ActionDecision]]:
         """Each requested scope narrowed to the actions `decide()` allows (never an error for
-        asking too much); scopes left with no action are dropped."""
-        policy = self.policy()
+        asking too much; scopes left with no action are dropped), and every decision taken."""
         granted = []
+        decisions = []
         for scope in scopes:
             resource = Resource(scope.type, scope.name)
-            actions = {a for a in _expand(scope) if decide(subject, a, resource, policy, now).allowed}
-            narrowed = intersect(scope, actions)
+            allowed = set()
+            for action in sorted(_expand(scope)):
+                decision = decide(subject, action, resource, policy, now)
+                decisions.append(ActionDecision(scope.type, scope.name, action, decision))
+                if decision.allowed:
+                    allowed.add(action)
+            narrowed = intersect(scope, allowed)
             if narrowed.actions:
                 granted.append(narrowed)
-        return granted
+        return granted, decisions
 
     def issue(self, signed_in: SignedIn, scopes: Sequence[Scope], now: float, offline: bool) -> TokenGrant:
         """An access token for what the subject may do of `scopes`, and a refresh token if `offline`.
@@ -224,35 +298,56 @@ class TokenService:
         An access token never outlives the refresh token it was bought with.
         """
         subject = signed_in.subject
+        policy = self.policy()
+        binding = {MODE_CLAIM: policy.mode.value}
+        if signed_in.password is not None:
+            binding[PASSWORD_CLAIM] = signed_in.password.name.value
         refresh = None
         lifetime = self.access_token_seconds
         if signed_in.not_after is not None:
             lifetime = max(1, min(lifetime, int(signed_in.not_after - now)))
         if offline and subject.kind is not SubjectKind.ANONYMOUS:
+            claims = {"name": subject.name, "tenant": self.directory.tenant_id(), **binding}
+            refresh_lifetime = self.refresh_token_seconds
+            if signed_in.password is not None and signed_in.password.expiry is not None:
+                refresh_lifetime = max(1, min(refresh_lifetime, int(signed_in.password.expiry - now)))
             refresh = issue_refresh_token(
                 self.keys,
                 issuer=self.issuer,
                 audience=self.service,
                 subject=subject.id,
                 now=now,
-                lifetime=self.refresh_token_seconds,
-                extra_claims={"name": subject.name, "tenant": self.directory.tenant_id()},
+                lifetime=refresh_lifetime,
+                extra_claims=claims,
             )
+        granted, decisions = self.granted(subject, scopes, policy, now)
         access = issue_access_token(
             self.keys,
             issuer=self.issuer,
             audience=self.service,
             subject=subject.id,
-            access=access_claim(self.granted(subject, scopes, now)),
+            access=access_claim(granted),
             now=now,
             lifetime=lifetime,
             jwt_id=str(uuid.uuid4()),
+            extra_claims=binding,
         )
-        return TokenGrant(access, now, lifetime, refresh)
+        return TokenGrant(access, now, lifetime, refresh, tuple(decisions))
 
     def anonymous(self) -> SignedIn:
         """The sign-in of a request without credentials."""
         return SignedIn(ANONYMOUS)
+
+
+def _token_subject(token: RepositoryToken, password: TokenPassword) -> Subject:
+    return Subject(
+        kind=SubjectKind.REPOSITORY_TOKEN,
+        id=TOKEN_SUBJECT_PREFIX + token.name,
+        name=token.name,
+        enabled=token.status is TokenStatus.ENABLED,
+        scope_map=token.scope_map,
+        password_expiry=password.expiry,
+    )
 
 
 def _expand(scope: Scope) -> set[str]:

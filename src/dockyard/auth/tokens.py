@@ -44,6 +44,8 @@ from dockyard.auth.scopes import AccessEntry, Scope
 __all__ = [
     "ALLOWED_ALGORITHMS",
     "MAX_TOKEN_LENGTH",
+    "MODE_CLAIM",
+    "PASSWORD_CLAIM",
     "Claims",
     "IssuedToken",
     "RejectReason",
@@ -60,6 +62,11 @@ MAX_TOKEN_LENGTH = 8 * 1024
 ALLOWED_ALGORITHMS = frozenset({"ES256", "RS256"})
 #: The leeway CNCF distribution allows on `exp` and `nbf`, for clocks that disagree a little.
 DEFAULT_LEEWAY = 60
+
+#: Binds a registry token to the permissions mode it was minted under (refused after a switch).
+MODE_CLAIM = "roleAssignmentMode"
+#: Names which of a repository-scoped token's passwords a token was bought with.
+PASSWORD_CLAIM = "pwd"
 
 _REFRESH_GRANT = "refresh_token"
 _DIRECTORY_USE = "directory"
