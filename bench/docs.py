@@ -40,7 +40,15 @@ _METHOD = """\
   `POST /oauth2/token` with `grant_type=refresh_token` (a Lua script sends the form; the refresh token
   was issued at sign-in, no password hashing) and `GET /oauth2/token` with the owner's Basic
   credentials (argon2id on each). There is no reference column: distribution 2.8 has no token service.
-- **Targets** are those of issue 8; cross-figure ratios (Dockyard bearer over Dockyard open, over the
+- **decide()** (issue 4) is timed in-process before the servers start, with no HTTP around it:
+  10,000 role assignments per permissions mode (nine in ten to 1,000 groups, the rest to users; most
+  narrowed to one team's repository, in rbac by scope and in rbac-abac by one of 100 conditions in the
+  shape of DESIGN.md §5), 1,000 users each in 10 to 20 groups, and pull/push/delete/catalog requests
+  alternating between the modes. Each decision is timed alone (`perf_counter_ns`, its ~0.1 µs
+  included), garbage collection on. The flatness rows keep the callers and their own 100 assignments
+  the same, add 9,900 assignments to groups they are not in, and are timed interleaved.
+  `python -m bench.decide` runs this part alone.
+- **Targets** are those of issue 8 and issue 4; cross-figure ratios (Dockyard bearer over Dockyard open, over the
   reference open) divide medians of figures measured in the same rounds.
 - **Server CPU** is user + system time of the server's whole process tree (from /proc) over the run,
   divided by the work done; **client core use** is the load generator's CPU time over the run's wall
@@ -50,8 +58,10 @@ _METHOD = """\
   `dockyard serve --listen … --data-dir …` and `DOCKYARD_LOG_LEVEL=error`{dockyard_args}."""
 
 
-def render(table: str, goals: str, cpu: str, notes: dict[str, list[str]], meta: dict[str, Any]) -> str:
-    """The whole page as Markdown."""
+def render(
+    table: str, goals: str, cpu: str, notes: dict[str, list[str]], meta: dict[str, Any], decisions: str = ""
+) -> str:
+    """The whole page as Markdown; `decisions` is bench/decide.py's table and verdicts, if it ran."""
     from bench.figures import TOKEN_CONNECTIONS
     from bench.registry import MANIFEST_ACCEPT
 
@@ -82,7 +92,7 @@ def render(table: str, goals: str, cpu: str, notes: dict[str, list[str]], meta: 
         "",
         "## Targets",
         "",
-        "Issue 8's targets, from this run's medians; a miss says by how much the figure falls short.",
+        "Issue 8's and issue 4's targets, from this run's medians; a miss says by how much the figure falls short.",
         "",
         goals,
         "",
@@ -90,6 +100,7 @@ def render(table: str, goals: str, cpu: str, notes: dict[str, list[str]], meta: 
         "",
         cpu,
         "",
+        *_decisions(decisions),
         "## Notes",
         "",
         *_notes(notes, meta["servers"]),
@@ -104,6 +115,13 @@ def render(table: str, goals: str, cpu: str, notes: dict[str, list[str]], meta: 
         "",
     ]
     return "\n".join(parts)
+
+
+def _decisions(decisions: str) -> list[str]:
+    if not decisions:
+        return []
+    intro = "Time of one `decide()` call, in-process (see the method); * marks rows disturbed by other load."
+    return ["## decide() per decision", "", intro, "", decisions, ""]
 
 
 def _notes(notes: dict[str, list[str]], servers: dict[str, str]) -> list[str]:

@@ -1,6 +1,7 @@
 """`make bench`: Dockyard against the reference registry and nginx, on loopback, in one run.
 
-Starts all three servers, seeds each with the same image, then runs every figure on every server in
+First times `decide()` in-process (bench/decide.py, issue 4), before anything else of the run is busy.
+Then starts all three servers, seeds each with the same image, and runs every figure on every server in
 alternation (A B C, then B C A, ...) for a few rounds, so the servers share whatever the machine is doing
 at the time. Prints a Markdown table of medians and Dockyard's ratios, writes
 bench/results/<date>.json and rewrites docs/performance.md. If Dockyard cannot start or seed yet, its
@@ -24,6 +25,7 @@ import tempfile
 import time
 from types import FrameType
 
+from bench import decide as decide_bench
 from bench import docs, environment, load, registry, report, servers, targets
 from bench.figures import MANIFEST_PATH, Figure, Workload, all_figures
 from bench.servers import Server, Unavailable
@@ -70,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     meta["load_before"] = environment.load_average()
     t0 = time.monotonic()
     try:
+        timings = _time_decide(args)
         with tempfile.TemporaryDirectory(prefix="dockyard-bench-") as tmp:
             results, status = _run_in(Path(tmp), args, figures, meta)
     except KeyboardInterrupt:
@@ -77,8 +80,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     meta["load_after"] = environment.load_average()
     meta["elapsed_s"] = round(time.monotonic() - t0, 1)
-    _finish(args, figures, results, status, meta)
+    _finish(args, figures, results, status, meta, timings)
     return 0
+
+
+def _time_decide(args: argparse.Namespace) -> list[decide_bench.Timing]:
+    """Issue 4's `decide()` figures, in-process and before any server starts; skipped if --only omits `decide`."""
+    if args.only and "decide" not in args.only.split(","):
+        return []
+    return decide_bench.run(log=_log, quiet_wait=args.quiet_wait)
 
 
 def _run_in(
@@ -223,9 +233,11 @@ def _finish(
     results: report.Results,
     status: dict[str, str],
     meta: dict[str, object],
+    timings: list[decide_bench.Timing],
 ) -> None:
     cores = os.cpu_count() or 1
     summary = {f.key: report.summarize(f, results[f.key], cores) for f in figures}
+    summary.update(decide_bench.summary(timings))
     notes = {f.key: report.notes_for(f, summary[f.key], results[f.key]) for f in figures}
     unavailable = {k: "unavailable" for k, v in status.items() if v != "ok"}
     meta["machine"] = environment.machine()
@@ -234,6 +246,7 @@ def _finish(
     meta["args"] = vars(args)
     table = report.main_table(figures, summary, unavailable)
     cpu = report.cpu_table(figures, summary)
+    decisions = "\n\n".join([decide_bench.table(timings), *decide_bench.verdicts(timings)]) if timings else ""
     goals = targets.all_targets()
     goals_table = targets.table(goals, summary)
     print(table)
@@ -241,6 +254,8 @@ def _finish(
     print(goals_table)
     print()
     print(cpu)
+    print()
+    print(decisions)
     for key, lines in notes.items():
         for line in lines:
             print(f"- {key}: {line}")
@@ -259,9 +274,10 @@ def _finish(
             for f in figures
         },
         "targets": targets.as_json(goals, summary),
+        "decide": decide_bench.as_json(timings),
     }
     report.write_json(REPO_ROOT / "bench" / "results" / f"{day}.json", document)
-    text = docs.render(table, goals_table, cpu, notes, meta)
+    text = docs.render(table, goals_table, cpu, notes, meta, decisions)
     (REPO_ROOT / "docs").mkdir(exist_ok=True)
     (REPO_ROOT / "docs" / "performance.md").write_text(text)
     _log(f"wrote bench/results/{day}.json and docs/performance.md ({meta['elapsed_s']} s)")

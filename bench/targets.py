@@ -1,13 +1,15 @@
-"""The speed targets of issue 8, checked against one run's medians: met, or missed by how much.
+"""The speed targets of issues 8 and 4, checked against one run's medians: met, or missed by how much.
 
 A target compares one median with another taken in the same run (a ratio, possibly across figures:
-Dockyard with a bearer token over Dockyard open), or with an absolute goal (token issue requests/s).
+Dockyard with a bearer token over Dockyard open), or with an absolute goal (token issue requests/s,
+`decide()`'s p99 in µs).
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+from bench.decide import FLAT_LARGE, FLAT_SMALL, GOAL_US, HEADLINE
 from bench.report import TIMES, Cell
 
 Summary = dict[str, dict[str, Cell]]  # figure key -> column -> median cell
@@ -52,7 +54,7 @@ def _get(figure: str, column: str, metric: str = "rps") -> Operand:
 
 
 def all_targets() -> list[Target]:
-    """Issue 8's targets, in report order."""
+    """Issue 8's targets, then issue 4's, in report order."""
     targets = []
     for c in (1, 16, 64):
         bearer, open_get = f"manifest_get_auth_c{c}", f"manifest_get_c{c}"
@@ -82,7 +84,29 @@ def all_targets() -> list[Target]:
         targets.append(Target(f"{key}: Dockyard / reference, MB/s", *_pair(key, "reference"), 4.0))
     for key in ("pull_1", "pull_8"):
         targets.append(Target(f"{key}: Dockyard / nginx, MB/s", *_pair(key, "nginx"), 0.9))
-    return targets
+    return targets + _decide_targets()
+
+
+def _decide_targets() -> list[Target]:
+    """Issue 4: p99 of one decision with 10,000 assignments, and flat as the policy grows (1.5x leaves room
+    for the noise of a µs-scale p99 on a shared machine; scanning every assignment would be ~100x)."""
+    return [
+        Target(
+            "decide() p99 per decision, 10,000 assignments over 1,000 groups, 100 conditions",
+            _get(HEADLINE, "dockyard", "p99_us"),
+            None,
+            GOAL_US,
+            higher_is_better=False,
+            unit=" µs",
+        ),
+        Target(
+            "decide() p99, 10,000 / 100 assignments with the callers' own the same (flat)",
+            _get(FLAT_LARGE, "dockyard", "p99_us"),
+            _get(FLAT_SMALL, "dockyard", "p99_us"),
+            1.5,
+            higher_is_better=False,
+        ),
+    ]
 
 
 def _pair(figure: str, other: str) -> tuple[Operand, Operand]:
@@ -130,4 +154,6 @@ def _goal(target: Target) -> str:
 def _measured(target: Target, value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:,.0f}{target.unit}" if target.versus is None else f"{value:.2f}{TIMES}"
+    if target.versus is not None:
+        return f"{value:.2f}{TIMES}"
+    return f"{value:,.1f}{target.unit}" if value < 100 else f"{value:,.0f}{target.unit}"
