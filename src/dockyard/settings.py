@@ -42,6 +42,11 @@ class Settings:
     refresh_token_seconds: int = 10800
     clock_skew_seconds: int = 60
     token_signing_algorithm: str = "ES256"
+    audit_enabled: bool = True
+    audit_retention_days: int = 90
+    login_throttle_after: int = 5
+    login_throttle_refuse_after: int = 10
+    login_throttle_window_seconds: int = 300
     workers: int = 1
     log_level: str = "info"
 
@@ -99,6 +104,14 @@ HELP: dict[str, str] = {
     "clock_skew_seconds": "Clock difference tolerated on a token's nbf and exp.",
     "token_signing_algorithm": "ES256 (EC P-256) or RS256 (RSA 2048) for new signing keys; older keys keep "
     "verifying until their overlap ends.",
+    "audit_enabled": "Record login and repository events (in the metadata store and as JSON lines under "
+    "<data_dir>/audit). false: record nothing (benchmarks compare the two).",
+    "audit_retention_days": "Login and repository events older than this many days are removed.",
+    "login_throttle_after": "Failed sign-ins by one identity from one IP, within the window, after which each "
+    "further attempt is slowed.",
+    "login_throttle_refuse_after": "Failed sign-ins by one identity from one IP, within the window, after which "
+    "attempts are refused with 429 TOOMANYREQUESTS until the window passes (a success resets the count).",
+    "login_throttle_window_seconds": "How long failed sign-ins are counted for throttling.",
     "workers": "Number of server worker processes.",
     "log_level": "Server log level: debug, info, warning or error.",
 }
