@@ -48,7 +48,11 @@ _METHOD = """\
   included), garbage collection on. The flatness rows keep the callers and their own 100 assignments
   the same, add 9,900 assignments to groups they are not in, and are timed interleaved.
   `python -m bench.decide` runs this part alone.
-- **Targets** are those of issue 8 and issue 4; cross-figure ratios (Dockyard bearer over Dockyard open, over the
+- **Auditing on / off** (issue 5): a sixth server, open Dockyard with `DOCKYARD_AUDIT_ENABLED=false`, is
+  seeded like the others; the `auditing on` figures run `wrk` on the manifest GET against it and against the
+  open Dockyard (auditing on, the default: every GET queues a repository event, which a background thread
+  writes to the metadata store and to JSON lines), alternating their order every round.
+- **Targets** are those of issues 8, 4 and 5; cross-figure ratios (Dockyard bearer over Dockyard open, over the
   reference open) divide medians of figures measured in the same rounds.
 - **Server CPU** is user + system time of the server's whole process tree (from /proc) over the run,
   divided by the work done; **client core use** is the load generator's CPU time over the run's wall
@@ -92,7 +96,7 @@ def render(
         "",
         "## Targets",
         "",
-        "Issue 8's and issue 4's targets, from this run's medians; a miss says by how much the figure falls short.",
+        "Issues 8, 4 and 5's targets, from this run's medians; a miss says by how much the figure falls short.",
         "",
         goals,
         "",

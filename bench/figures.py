@@ -22,6 +22,14 @@ REGISTRIES = ("dockyard", "reference")
 ALL = ("dockyard", "reference", "nginx")
 # The authenticated figures fill the Dockyard and Reference columns from the servers started with auth.
 AUTHENTICATED = {"dockyard": "dockyard_auth", "reference": "reference_auth"}
+# The audit's cost: open Dockyard as usual (auditing on, the default) against open Dockyard with it off.
+AUDITING = ("dockyard", "dockyard_noaudit")
+AUDIT_CONNECTIONS = (16, 64)
+AUDIT_NOTE = (
+    "the Dockyard column is open Dockyard with auditing on (the default; every GET queues a repository event); "
+    "dockyard_noaudit is a second open Dockyard with `audit_enabled = false`, measured alternately with it "
+    "in the same rounds. Their ratio is under Targets."
+)
 TOKEN_PATH = "/oauth2/token"
 TOKEN_CONNECTIONS = 16
 NO_REFERENCE = (
@@ -163,6 +171,9 @@ def all_figures(blob_mib: int) -> list[Figure]:
     for c in (1, 16, 64):
         title = f"manifest GET by tag, auth, {c} conn (wrk; bearer / Basic)"
         figures.append(Figure(f"manifest_get_auth_c{c}", title, "requests", REGISTRIES, _get(c), AUTHENTICATED))
+    for c in AUDIT_CONNECTIONS:
+        title = f"manifest GET by tag, {c} conn (wrk), auditing on"
+        figures.append(Figure(f"manifest_get_audit_c{c}", title, "requests", AUDITING, _get(c), note=AUDIT_NOTE))
     c = TOKEN_CONNECTIONS
     for key, what, runner in (
         ("token_refresh", "refresh token (POST)", _token_refresh(c)),

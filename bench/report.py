@@ -91,6 +91,7 @@ def notes_for(figure: Figure, cells: dict[str, Cell], outcomes: dict[str, list[O
         problems = {p for o in outcomes.get(key, []) if isinstance(o, Sample) for p in o.problems}
         notes += [f"{key}: {p}" for p in sorted(problems)[:3]]
     main = _main_metric(figure)
+    notes += [_extra_column(key, cell, main) for key, cell in cells.items() if key not in COLUMNS and cell.values]
     ref, nginx = cells.get("reference"), cells.get("nginx")
     if figure.kind == "throughput" and ref and nginx and ref.values and nginx.values:
         a, b = ref.values[main], nginx.values[main]
@@ -101,6 +102,14 @@ def notes_for(figure: Figure, cells: dict[str, Cell], outcomes: dict[str, list[O
                 "compare server CPU per GB instead."
             )
     return notes
+
+
+def _extra_column(key: str, cell: Cell, main: str) -> str:
+    """The medians of a server outside the table's columns (e.g. Dockyard with auditing off)."""
+    if main != "rps":
+        return f"{key}: {_num(cell.values[main])} MB/s."
+    latency = f"p50 / p99 {_num(cell.values['p50_ms'])} / {_num(cell.values['p99_ms'])} ms"
+    return f"{key}: {_num(cell.values[main])} req/s, {latency}."
 
 
 def _client_bound(cell: Cell) -> bool:

@@ -32,8 +32,9 @@ from bench.servers import Server, Unavailable
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 QUIET_BUDGET = 60.0  # total seconds a run may spend waiting for other load to calm down
-# Open Dockyard, open reference, nginx; then Dockyard with token auth and the reference with htpasswd.
-SERVER_KEYS = ("dockyard", "reference", "nginx", "dockyard_auth", "reference_auth")
+# Open Dockyard, open reference, nginx; then Dockyard with token auth and the reference with htpasswd;
+# then open Dockyard with auditing off (the audit's cost on the hot path).
+SERVER_KEYS = ("dockyard", "reference", "nginx", "dockyard_auth", "reference_auth", "dockyard_noaudit")
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -166,8 +167,9 @@ def _start(key: str, workdir: Path, image: registry.SeedImage, dockyard_args: st
         server = servers.start_nginx(workdir, static)
     elif key in ("reference", "reference_auth"):
         server = servers.start_reference(workdir, htpasswd=key == "reference_auth")
-    elif key in ("dockyard", "dockyard_auth"):
-        server = servers.start_dockyard(workdir, dockyard_args, token_auth=key == "dockyard_auth")
+    elif key in ("dockyard", "dockyard_auth", "dockyard_noaudit"):
+        token_auth, audit = key == "dockyard_auth", key != "dockyard_noaudit"
+        server = servers.start_dockyard(workdir, dockyard_args, token_auth=token_auth, audit=audit)
     else:
         raise Unavailable(f"unknown server {key!r}")
     try:

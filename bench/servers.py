@@ -93,11 +93,12 @@ def dockyard_command() -> Path:
     return Path(sys.executable).parent / "dockyard"
 
 
-def start_dockyard(workdir: Path, extra_args: str = "", token_auth: bool = False) -> Server:
+def start_dockyard(workdir: Path, extra_args: str = "", token_auth: bool = False, audit: bool = True) -> Server:
     """`dockyard serve` on a free port with a fresh data directory; raises Unavailable if it cannot run.
 
     Open by default (the open-registry figures); with `token_auth`, Dockyard's default sign-in, and
     the harness signs in as the initial owner with push rights (to seed; see `sign_in_for_pull`).
+    Without `audit`, the audit trail is off (`audit_enabled = false`), for the audit's cost on the hot path.
     """
     exe = dockyard_command()
     if not exe.exists():
@@ -114,6 +115,9 @@ def start_dockyard(workdir: Path, extra_args: str = "", token_auth: bool = False
     # The open-registry figures compare with the reference registry without auth; the token-auth
     # figures start a second Dockyard with its default, authentication=token.
     env["DOCKYARD_AUTHENTICATION"] = "token" if token_auth else "open"
+    if not audit:
+        env["DOCKYARD_AUDIT_ENABLED"] = "false"
+        return _launch("dockyard_noaudit", "Dockyard (auditing off)", argv, port, workdir, env)
     if not token_auth:
         return _launch("dockyard", "Dockyard", argv, port, workdir, env)
     server = _launch("dockyard_auth", "Dockyard (token auth)", argv, port, workdir, env, ready=(200, 401))

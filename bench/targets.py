@@ -1,4 +1,4 @@
-"""The speed targets of issues 8 and 4, checked against one run's medians: met, or missed by how much.
+"""The speed targets of issues 8, 4 and 5, checked against one run's medians: met, or missed by how much.
 
 A target compares one median with another taken in the same run (a ratio, possibly across figures:
 Dockyard with a bearer token over Dockyard open), or with an absolute goal (token issue requests/s,
@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from bench.decide import FLAT_LARGE, FLAT_SMALL, GOAL_US, HEADLINE
+from bench.figures import AUDIT_CONNECTIONS
 from bench.report import TIMES, Cell
 
 Summary = dict[str, dict[str, Cell]]  # figure key -> column -> median cell
@@ -54,7 +55,7 @@ def _get(figure: str, column: str, metric: str = "rps") -> Operand:
 
 
 def all_targets() -> list[Target]:
-    """Issue 8's targets, then issue 4's, in report order."""
+    """Issue 8's targets, then issue 4's and issue 5's, in report order."""
     targets = []
     for c in (1, 16, 64):
         bearer, open_get = f"manifest_get_auth_c{c}", f"manifest_get_c{c}"
@@ -84,7 +85,7 @@ def all_targets() -> list[Target]:
         targets.append(Target(f"{key}: Dockyard / reference, MB/s", *_pair(key, "reference"), 4.0))
     for key in ("pull_1", "pull_8"):
         targets.append(Target(f"{key}: Dockyard / nginx, MB/s", *_pair(key, "nginx"), 0.9))
-    return targets + _decide_targets()
+    return targets + _decide_targets() + _audit_targets()
 
 
 def _decide_targets() -> list[Target]:
@@ -106,6 +107,19 @@ def _decide_targets() -> list[Target]:
             1.5,
             higher_is_better=False,
         ),
+    ]
+
+
+def _audit_targets() -> list[Target]:
+    """Issue 5: the audit trail costs the hot path at most 5 % (same server, auditing on over off, same rounds)."""
+    return [
+        Target(
+            f"manifest GET {c} conn: Dockyard auditing on / off, req/s (the audit costs ≤ 5 %)",
+            _get(f"manifest_get_audit_c{c}", "dockyard"),
+            _get(f"manifest_get_audit_c{c}", "dockyard_noaudit"),
+            0.95,
+        )
+        for c in AUDIT_CONNECTIONS
     ]
 
 

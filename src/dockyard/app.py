@@ -9,14 +9,18 @@ from collections.abc import AsyncIterator
 import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 
 from dockyard.access.policy import Policy
+from dockyard.audit.store import AuditStore
+from dockyard.audit.writer import AuditWriter
 from dockyard.auth.access import AccessController, AccessDenied, Challenge, OpenAccess
 from dockyard.auth.bearer import TokenAccessController
 from dockyard.auth.directory_tokens import DirectoryTokens
 from dockyard.auth.federation import FederatedIssuers, load_trusted_issuers
 from dockyard.auth.keys import SigningKeys
 from dockyard.auth.routes import routes as auth_routes
+from dockyard.auth.throttle import LoginThrottle
 from dockyard.auth.token_service import TokenService
 from dockyard.content.errors import ContentError
 from dockyard.content.registry import Registry
@@ -26,6 +30,7 @@ from dockyard.directory.store import DirectoryStore
 from dockyard.distribution import errors
 from dockyard.distribution.routes import routes
 from dockyard.metadata.store import MetadataStore
+from dockyard.network.middleware import NetworkRulesMiddleware
 from dockyard.policy.store import PolicyStore
 from dockyard.properties.store import PropertiesStore
 from dockyard.settings import Settings
@@ -148,25 +153,48 @@ async def _sweep_expired_uploads(registry: Registry) -> None:
             log.exception("expiring upload sessions failed")
 
 
+def _audit_writer(settings: Settings, registry: Registry) -> AuditWriter:
+    return AuditWriter(
+        AuditStore(registry.metadata.engine),
+        settings.data_dir / "audit",
+        login_server=settings.resolved_login_server,
+        retention_days=settings.audit_retention_days,
+        enabled=settings.audit_enabled,
+        clock=registry.clock,
+    )
+
+
 def create_app(settings: Settings, access: AccessController | None = None) -> Starlette:
     """The Dockyard ASGI application for `settings`."""
     registry = open_registry(settings)
+    audit = _audit_writer(settings, registry)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(_sweep_expired_uploads, registry)
-            try:
-                yield
-            finally:
-                tasks.cancel_scope.cancel()
-                registry.metadata.close()
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(_sweep_expired_uploads, registry)
+                tasks.start_soon(audit.run)  # once cancelled, writes what is still queued: a clean stop loses no event
+                try:
+                    yield
+                finally:
+                    tasks.cancel_scope.cancel()
+        finally:
+            registry.metadata.close()
 
     token_service = directory_tokens = None
     if access is None and settings.authentication == "token":
         token_service, directory_tokens, access = _token_access(settings, registry)
+    properties = PropertiesStore(registry.metadata.engine, registry.clock)  # network rules: cached, 1 s
     app = Starlette(
         routes=[*routes, *auth_routes] if token_service else routes,  # the data plane is matched first
+        middleware=[
+            Middleware(
+                NetworkRulesMiddleware,
+                rules=lambda: properties.current().network_rules,
+                on_refused=audit.network_refused,
+            )
+        ],
         lifespan=lifespan,
         exception_handlers={
             ContentError: errors.content_error_handler,
@@ -181,4 +209,11 @@ def create_app(settings: Settings, access: AccessController | None = None) -> St
     app.state.token_service = token_service
     app.state.directory_tokens = directory_tokens
     app.state.settings = settings
+    app.state.audit = audit
+    app.state.login_throttle = LoginThrottle(
+        registry.clock,
+        after=settings.login_throttle_after,
+        refuse_after=settings.login_throttle_refuse_after,
+        window_seconds=settings.login_throttle_window_seconds,
+    )
     return app

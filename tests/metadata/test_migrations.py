@@ -7,8 +7,9 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+import dockyard.audit.schema
 import dockyard.directory.schema
-import dockyard.properties.schema  # noqa: F401 - and so do the registry properties
+import dockyard.properties.schema  # noqa: F401 - and so do the registry properties and the audit trail
 from dockyard.metadata.schema import metadata
 from dockyard.metadata.store import MetadataStore
 

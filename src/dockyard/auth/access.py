@@ -25,9 +25,12 @@ class Access:
 
 @dataclass(frozen=True)
 class Grant:
-    """Who the request acts as, once allowed."""
+    """Who the request acts as, once allowed: the subject, its display name and the `jti` of the
+    token that said so (both empty when there is no token), for the audit trail."""
 
     subject: str
+    name: str = ""
+    jwt_id: str = ""
 
 
 class Challenge(Exception):
@@ -60,7 +63,7 @@ class AccessController(Protocol):
 class OpenAccess:
     """Everyone may do everything: the registry before authentication is configured."""
 
-    _GRANT = Grant("anonymous")
+    _GRANT = Grant("anonymous", "anonymous")
 
     async def authorize(self, request: HTTPConnection, accesses: Sequence[Access]) -> Grant:
         """Allow."""

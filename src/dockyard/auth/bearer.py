@@ -17,7 +17,7 @@ from dockyard.auth.access import Access, Grant
 from dockyard.auth.challenge import authentication_challenge
 from dockyard.auth.credentials import BearerCredentials, CredentialsMalformed, parse_authorization
 from dockyard.auth.keys import SigningKeys
-from dockyard.auth.tokens import MODE_CLAIM, Claims, TokenRejected, verify_token
+from dockyard.auth.tokens import MODE_CLAIM, NAME_CLAIM, Claims, TokenRejected, verify_token
 
 _CACHE_LIMIT = 10_000
 _EVERY_ACTION = {"pull", "push", "delete", "*"}
@@ -77,8 +77,9 @@ class TokenAccessController:
             return None
         if len(self._verified) >= _CACHE_LIMIT:
             self._verified.clear()
-        mode = claims.extra.get(MODE_CLAIM)
-        verified = _Verified(claims, Grant(claims.subject), _granted(claims), mode if isinstance(mode, str) else None)
+        mode, name = claims.extra.get(MODE_CLAIM), claims.extra.get(NAME_CLAIM)
+        grant = Grant(claims.subject, name if isinstance(name, str) else "", claims.jwt_id)
+        verified = _Verified(claims, grant, _granted(claims), mode if isinstance(mode, str) else None)
         self._verified[header] = verified
         return verified
 

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from dockyard.auth.federation import AssertionRejected, FederatedIssuers
 from dockyard.auth.keys import SigningKeys
 from dockyard.auth.oauth_errors import OAuthError, OAuthFailure
-from dockyard.auth.tokens import IssuedToken, TokenKind, TokenRejected, issue_directory_token, verify_token
+from dockyard.auth.tokens import (
+    IssuedToken,
+    RejectReason,
+    TokenKind,
+    TokenRejected,
+    issue_directory_token,
+    verify_token,
+)
 from dockyard.directory.model import Principal
 from dockyard.directory.service import (
     AuthReason,
@@ -46,6 +53,14 @@ _ERRORS = {
 }
 
 
+@dataclass(frozen=True)
+class DirectorySignIn:
+    """A successful directory sign-in: the principal, and the directory token issued to it."""
+
+    principal: Principal
+    token: IssuedToken
+
+
 @dataclass
 class DirectoryTokens:
     """Signs callers in to the directory and issues and verifies directory tokens (3 hours)."""
@@ -67,40 +82,43 @@ class DirectoryTokens:
         """The tenant id if it is this directory's; `invalid_request` otherwise."""
         ours = self.directory.tenant_id()
         if tenant.lower() != ours:
-            raise OAuthFailure(OAuthError.INVALID_REQUEST, f"tenant {tenant[:64]!r} not found in this directory")
+            description = f"tenant {tenant[:64]!r} not found in this directory"
+            raise OAuthFailure(OAuthError.INVALID_REQUEST, description, reason="tenant_not_found")
         return ours
 
-    def client_credentials(self, tenant: str, client_id: str, client_secret: str) -> IssuedToken:
+    def client_credentials(self, tenant: str, client_id: str, client_secret: str) -> DirectorySignIn:
         """`grant_type=client_credentials` with a client secret."""
         return self._issue(tenant, authenticate_client_secret(self.directory, client_id, client_secret, self.clock()))
 
-    def client_assertion(self, tenant: str, client_id: str, assertion: str) -> IssuedToken:
+    def client_assertion(self, tenant: str, client_id: str, assertion: str) -> DirectorySignIn:
         """`grant_type=client_credentials` with a federated `client_assertion` from a trusted issuer."""
         if self.federation is None:
-            raise OAuthFailure(OAuthError.INVALID_CLIENT, "this directory trusts no external issuer")
+            description = "this directory trusts no external issuer"
+            raise OAuthFailure(OAuthError.INVALID_CLIENT, description, reason=AuthReason.ISSUER_NOT_TRUSTED)
         try:
             verified = self.federation.verify(assertion)
         except AssertionRejected as exc:
-            raise OAuthFailure(OAuthError.INVALID_CLIENT, str(exc)) from None
+            raise OAuthFailure(OAuthError.INVALID_CLIENT, str(exc), reason="assertion_rejected") from None
         result = authenticate_federated(
             self.directory, client_id, verified.issuer, verified.subject, verified.audiences, self.clock()
         )
         return self._issue(tenant, result)
 
-    def password(self, tenant: str, username: str, password: str) -> IssuedToken:
+    def password(self, tenant: str, username: str, password: str) -> DirectorySignIn:
         """`grant_type=password` for a directory user."""
         return self._issue(tenant, authenticate_user(self.directory, username, password, self.clock()))
 
-    def _issue(self, tenant: str, result: AuthResult) -> IssuedToken:
+    def _issue(self, tenant: str, result: AuthResult) -> DirectorySignIn:
         tenant = self.check_tenant(tenant)
         if result.principal is None:
             description = _DESCRIPTIONS.get(result.reason, "sign-in failed").format(tenant=tenant)
-            raise OAuthFailure(_ERRORS.get(result.reason, OAuthError.INVALID_GRANT), description)
+            error = _ERRORS.get(result.reason, OAuthError.INVALID_GRANT)
+            raise OAuthFailure(error, description, reason=result.reason.value)
         principal = result.principal
         claims = {"tid": tenant, "oid": principal.object_id, "name": principal.user_name or principal.display_name}
         if principal.app_id:
             claims["appid"] = principal.app_id
-        return issue_directory_token(
+        token = issue_directory_token(
             self.keys,
             issuer=self.issuer(tenant),
             audience=self.audience,
@@ -109,6 +127,7 @@ class DirectoryTokens:
             lifetime=self.lifetime_seconds,
             extra_claims=claims,
         )
+        return DirectorySignIn(principal, token)
 
     def principal_of(self, token: str, tenant: str) -> Principal:
         """The enabled principal a valid directory token of `tenant` was issued to."""
@@ -125,10 +144,11 @@ class DirectoryTokens:
             )
         except TokenRejected as exc:
             description = f"the directory token is not valid ({exc.reason})"
-            raise OAuthFailure(OAuthError.INVALID_GRANT, description, status=401) from None
+            reason = "directory_token_expired" if exc.reason is RejectReason.EXPIRED else "directory_token_invalid"
+            raise OAuthFailure(OAuthError.INVALID_GRANT, description, status=401, reason=reason) from None
         principal = self.directory.get_principal(claims.subject)
         if principal is None or not principal.enabled:
-            raise OAuthFailure(
-                OAuthError.INVALID_GRANT, "the directory token's principal is gone or disabled", status=401
-            )
+            reason = AuthReason.PRINCIPAL_DISABLED if principal is not None else "principal_gone"
+            description = "the directory token's principal is gone or disabled"
+            raise OAuthFailure(OAuthError.INVALID_GRANT, description, status=401, reason=reason)
         return principal

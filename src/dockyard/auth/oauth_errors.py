@@ -26,20 +26,47 @@ class OAuthError(StrEnum):
 
 
 class OAuthFailure(Exception):
-    """A refusal at an OAuth2 endpoint. `description` is shown to the client; keep secrets out."""
+    """A refusal at an OAuth2 endpoint. `description` is shown to the client; keep secrets out.
+    `reason` is the exact cause for the login event (the OAuth2 error code when none is more precise)."""
 
-    def __init__(self, error: OAuthError, description: str, status: int | None = None) -> None:
+    def __init__(
+        self,
+        error: OAuthError,
+        description: str,
+        status: int | None = None,
+        reason: str = "",
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.error = error
         self.description = description
         self.status = status or error.status
+        self.reason = reason or error.value
+        self.retry_after = retry_after  # seconds, for a 429
+
+
+LOGIN_THROTTLED = "login_throttled"
+
+
+def throttled(retry_after: int) -> OAuthFailure:
+    """Too many failed sign-ins by this identity from this address: 429 until `retry_after` seconds pass."""
+    return OAuthFailure(
+        OAuthError.ACCESS_DENIED,
+        f"too many failed sign-ins; retry after {retry_after} seconds",
+        status=429,
+        reason=LOGIN_THROTTLED,
+        retry_after=retry_after,
+    )
 
 
 def oauth_error_response(failure: OAuthFailure) -> Response:
-    """The RFC 6749 JSON error body with its status."""
+    """The RFC 6749 JSON error body with its status (and `Retry-After` on a 429)."""
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    if failure.retry_after is not None:
+        headers["Retry-After"] = str(failure.retry_after)
     return Response(
         json.dumps({"error": failure.error.value, "error_description": failure.description}),
         status_code=failure.status,
         media_type="application/json",
-        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+        headers=headers,
     )

@@ -12,26 +12,33 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 from urllib.parse import parse_qsl
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from dockyard.audit.model import LoginOperation
+from dockyard.auth.caller import caller_ip
 from dockyard.auth.challenge import AUTHENTICATION_REQUIRED
 from dockyard.auth.credentials import BasicCredentials, CredentialsMalformed, parse_authorization
 from dockyard.auth.directory_tokens import DirectoryTokens
 from dockyard.auth.federation import ASSERTION_TYPE
-from dockyard.auth.oauth_errors import OAuthError, OAuthFailure, oauth_error_response
+from dockyard.auth.login_events import LoginAttempt
+from dockyard.auth.oauth_errors import OAuthError, OAuthFailure, oauth_error_response, throttled
 from dockyard.auth.scopes import Scope, ScopeInvalid, parse_scopes
-from dockyard.auth.token_service import SignedIn, SignInFailed, TokenGrant, TokenService
+from dockyard.auth.throttle import LoginThrottle
+from dockyard.auth.token_service import TOKEN_USER_NAME, SignedIn, SignInFailed, TokenGrant, TokenService
 
 log = logging.getLogger("dockyard.auth")
 _APPLICATION_NOT_REGISTERED = "Application not registered with AAD."
 _MAX_FORM_BYTES = 64 * 1024
 _REALM_NAME = "Dockyard token service"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_SignedIn = TypeVar("_SignedIn")
 
 
 def _service(request: Request) -> TokenService:
@@ -42,14 +49,38 @@ def _service(request: Request) -> TokenService:
 def _failure_response(failure: OAuthFailure, message: str = AUTHENTICATION_REQUIRED) -> Response:
     # A 401 tells Docker-family clients only ACR's generic text; a bad request says what is wrong.
     unauthorized = failure.status == 401
-    error = (
-        {"code": "UNAUTHORIZED", "message": message}
-        if unauthorized
-        else {"code": "DENIED", "message": failure.description}
-    )
+    if unauthorized:
+        error = {"code": "UNAUTHORIZED", "message": message}
+    elif failure.retry_after is not None:
+        error = {"code": "TOOMANYREQUESTS", "message": failure.description}
+    else:
+        error = {"code": "DENIED", "message": failure.description}
     body = {"error": failure.error.value, "error_description": failure.description, "errors": [error]}
-    headers = {"WWW-Authenticate": f'Basic realm="{_REALM_NAME}"'} if unauthorized else None
+    headers = {"WWW-Authenticate": f'Basic realm="{_REALM_NAME}"'} if unauthorized else {}
+    if failure.retry_after is not None:
+        headers["Retry-After"] = str(failure.retry_after)
     return Response(json.dumps(body), status_code=failure.status, media_type="application/json", headers=headers)
+
+
+async def _throttled_sign_in(request: Request, username: str, sign_in: Callable[[], _SignedIn]) -> _SignedIn:
+    """A sign-in with a password or secret, slowed and then refused (429) after repeated failures by this
+    identity from this address; a success resets the count. Refresh tokens are not throttled."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    if username == TOKEN_USER_NAME:
+        return sign_in()
+    ip = caller_ip(request)
+    verdict = throttle.check(username, ip)
+    if verdict.retry_after is not None:
+        raise throttled(verdict.retry_after)
+    if verdict.delay_seconds:
+        await anyio.sleep(verdict.delay_seconds)
+    try:
+        signed_in = sign_in()
+    except (SignInFailed, OAuthFailure):
+        throttle.failed(username, ip)
+        raise
+    throttle.succeeded(username, ip)
+    return signed_in
 
 
 def _sign_in_failed(exc: SignInFailed) -> Response:
@@ -92,46 +123,65 @@ async def token_get(request: Request) -> Response:
     """GET /oauth2/token?service=&scope=…[&offline_token=true] with Basic credentials or none."""
     service = _service(request)
     now = service_clock(request)
+    attempt = LoginAttempt(request, LoginOperation.TOKEN)
     try:
         scopes = _scopes_and_service(service, request.query_params, request.query_params.getlist("scope"))
         credentials = parse_authorization(request.headers.get("authorization"))
         if credentials is None:
             signed_in: SignedIn = service.anonymous()
         elif isinstance(credentials, BasicCredentials):
-            signed_in = service.sign_in(credentials.username, credentials.password, now)
+            attempt.presented(credentials.username)
+            basic = credentials
+            signed_in = await _throttled_sign_in(
+                request, basic.username, lambda: service.sign_in(basic.username, basic.password, now)
+            )
         else:
             raise OAuthFailure(OAuthError.INVALID_REQUEST, "use Basic credentials at the token endpoint", status=401)
     except CredentialsMalformed as exc:
+        attempt.malformed(str(exc))
         return _failure_response(OAuthFailure(OAuthError.INVALID_REQUEST, str(exc), status=401))
     except OAuthFailure as failure:
+        attempt.oauth_failed(failure)
         return _failure_response(failure)
     except SignInFailed as exc:
+        attempt.sign_in_failed(exc)
         return _sign_in_failed(exc)
     offline = request.query_params.get("offline_token", "").lower() == "true"
-    return _grant_response(signed_in, service.issue(signed_in, scopes, now, offline))
+    return _granted(attempt, signed_in, service.issue(signed_in, scopes, now, offline))
 
 
 async def token_post(request: Request) -> Response:
     """POST /oauth2/token with `grant_type=password` or `grant_type=refresh_token`."""
     service = _service(request)
     now = service_clock(request)
+    attempt = LoginAttempt(request, LoginOperation.TOKEN)
     try:
         form = await _form(request)
         scopes = _scopes_and_service(service, form, form.get("scope", "").split())
         grant_type = form.get("grant_type", "")
         if grant_type == "refresh_token":
+            attempt.presented(TOKEN_USER_NAME)
             signed_in = service.subject_of_refresh_token(_required(form, "refresh_token"), now)
             offline = False
         elif grant_type == "password":
-            signed_in = service.sign_in(_required(form, "username"), _required(form, "password"), now)
+            username, password = _required(form, "username"), _required(form, "password")
+            attempt.presented(username)
+            signed_in = await _throttled_sign_in(request, username, lambda: service.sign_in(username, password, now))
             offline = form.get("access_type") == "offline"
         else:
             raise OAuthFailure(OAuthError.UNSUPPORTED_GRANT_TYPE, "grant_type must be password or refresh_token")
     except OAuthFailure as failure:
+        attempt.oauth_failed(failure)
         return _failure_response(failure)
     except SignInFailed as exc:
+        attempt.sign_in_failed(exc)
         return _sign_in_failed(exc)
-    return _grant_response(signed_in, service.issue(signed_in, scopes, now, offline))
+    return _granted(attempt, signed_in, service.issue(signed_in, scopes, now, offline))
+
+
+def _granted(attempt: LoginAttempt, signed_in: SignedIn, grant: TokenGrant) -> Response:
+    attempt.succeeded(signed_in.subject.id, signed_in.subject.name, grant.access_token.jwt_id, grant)
+    return _grant_response(signed_in, grant)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -157,6 +207,7 @@ async def exchange(request: Request) -> Response:
     service = _service(request)
     tokens: DirectoryTokens = request.app.state.directory_tokens
     now = service_clock(request)
+    attempt = LoginAttempt(request, LoginOperation.EXCHANGE)
     try:
         form = await _form(request)
         if form.get("grant_type") not in ("access_token", "access_token_refresh_token"):
@@ -164,9 +215,12 @@ async def exchange(request: Request) -> Response:
         _scopes_and_service(service, form, [])
         principal = tokens.principal_of(_required(form, "access_token"), _required(form, "tenant"))
     except OAuthFailure as failure:
+        attempt.oauth_failed(failure)
         return _failure_response(failure)
-    grant = service.issue(SignedIn(service.subject_of(principal)), [], now, offline=True)
+    subject = service.subject_of(principal)
+    grant = service.issue(SignedIn(subject), [], now, offline=True)
     assert grant.refresh_token is not None  # a directory principal is never anonymous
+    attempt.succeeded(subject.id, subject.name, grant.refresh_token.jwt_id)
     return JSONResponse({"refresh_token": grant.refresh_token.token}, headers=_NO_STORE)
 
 
@@ -174,21 +228,31 @@ async def directory_token(request: Request) -> Response:
     """POST /directory/{tenant}/oauth2/v2.0/token: `client_credentials` or `password`."""
     tokens: DirectoryTokens = request.app.state.directory_tokens
     tenant = request.path_params["tenant"]
+    attempt = LoginAttempt(request, LoginOperation.DIRECTORY_TOKEN)
     try:
         form = await _form(request)
         grant_type = form.get("grant_type", "")
+        attempt.presented(form.get("client_id") or form.get("username") or "")
         if grant_type == "client_credentials" and form.get("client_assertion_type") == ASSERTION_TYPE:
-            issued = tokens.client_assertion(tenant, _required(form, "client_id"), _required(form, "client_assertion"))
+            signed = tokens.client_assertion(tenant, _required(form, "client_id"), _required(form, "client_assertion"))
         elif grant_type == "client_credentials":
-            issued = tokens.client_credentials(tenant, _required(form, "client_id"), _required(form, "client_secret"))
+            client_id, secret = _required(form, "client_id"), _required(form, "client_secret")
+            signed = await _throttled_sign_in(
+                request, client_id, lambda: tokens.client_credentials(tenant, client_id, secret)
+            )
         elif grant_type == "password":
-            issued = tokens.password(tenant, _required(form, "username"), _required(form, "password"))
+            username, password = _required(form, "username"), _required(form, "password")
+            signed = await _throttled_sign_in(request, username, lambda: tokens.password(tenant, username, password))
         else:
             raise OAuthFailure(OAuthError.UNSUPPORTED_GRANT_TYPE, "grant_type must be client_credentials or password")
     except OAuthFailure as failure:
         log.info("directory sign-in refused: %s", failure.error.value)
+        attempt.oauth_failed(failure)
         return oauth_error_response(failure)
+    principal = signed.principal
+    attempt.succeeded(principal.object_id, principal.user_name or principal.display_name, signed.token.jwt_id)
     now = service_clock(request)
+    issued = signed.token
     body = {"token_type": "Bearer", "access_token": issued.token, "expires_in": int(issued.expires_at - now)}
     return JSONResponse(body, headers=_NO_STORE)
 

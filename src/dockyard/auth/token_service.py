@@ -20,6 +20,7 @@ from dockyard.auth.keys import SigningKeys
 from dockyard.auth.scopes import Scope, access_claim, intersect
 from dockyard.auth.tokens import (
     MODE_CLAIM,
+    NAME_CLAIM,
     PASSWORD_CLAIM,
     Claims,
     IssuedToken,
@@ -73,12 +74,15 @@ class SignInReason(StrEnum):
 
 
 class SignInFailed(Exception):
-    """Authentication failed; `reason` is for the log, never for the client."""
+    """Authentication failed; `reason` is for the log, never for the client. `subject_id` and
+    `subject_name` name whom a verified refresh token was issued to, when it was refused later on."""
 
     def __init__(self, reason: SignInReason, application_unknown: bool = False) -> None:
         super().__init__(reason.value)
         self.reason = reason
         self.application_unknown = application_unknown
+        self.subject_id = ""
+        self.subject_name = ""
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,15 @@ class TokenService:
             raise SignInFailed(
                 SignInReason.REFRESH_TOKEN_EXPIRED if expired else SignInReason.REFRESH_TOKEN_INVALID
             ) from None
+        try:
+            return self._signed_in_now(claims, now)
+        except SignInFailed as exc:  # the token is genuine: the login event may name its subject
+            name = claims.extra.get(NAME_CLAIM)
+            exc.subject_id, exc.subject_name = claims.subject, name if isinstance(name, str) else ""
+            raise
+
+    def _signed_in_now(self, claims: Claims, now: float) -> SignedIn:
+        """The subject of a verified refresh token, if the mode it was minted under and the subject still hold."""
         if claims.extra.get(MODE_CLAIM) != self.properties.current().role_assignment_mode.value:
             raise SignInFailed(SignInReason.PERMISSIONS_MODE_CHANGED)
         if claims.subject.startswith(TOKEN_SUBJECT_PREFIX):
@@ -307,7 +320,7 @@ class TokenService:
         if signed_in.not_after is not None:
             lifetime = max(1, min(lifetime, int(signed_in.not_after - now)))
         if offline and subject.kind is not SubjectKind.ANONYMOUS:
-            claims = {"name": subject.name, "tenant": self.directory.tenant_id(), **binding}
+            claims = {NAME_CLAIM: subject.name, "tenant": self.directory.tenant_id(), **binding}
             refresh_lifetime = self.refresh_token_seconds
             if signed_in.password is not None and signed_in.password.expiry is not None:
                 refresh_lifetime = max(1, min(refresh_lifetime, int(signed_in.password.expiry - now)))
@@ -330,7 +343,7 @@ class TokenService:
             now=now,
             lifetime=lifetime,
             jwt_id=str(uuid.uuid4()),
-            extra_claims=binding,
+            extra_claims={NAME_CLAIM: subject.name, **binding},  # the name, for the data plane's audit trail
         )
         return TokenGrant(access, now, lifetime, refresh, tuple(decisions))
 

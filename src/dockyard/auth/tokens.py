@@ -45,6 +45,7 @@ __all__ = [
     "ALLOWED_ALGORITHMS",
     "MAX_TOKEN_LENGTH",
     "MODE_CLAIM",
+    "NAME_CLAIM",
     "PASSWORD_CLAIM",
     "Claims",
     "IssuedToken",
@@ -67,6 +68,8 @@ DEFAULT_LEEWAY = 60
 MODE_CLAIM = "roleAssignmentMode"
 #: Names which of a repository-scoped token's passwords a token was bought with.
 PASSWORD_CLAIM = "pwd"
+#: The subject's display or user name (as ACR's refresh tokens carry it), for the audit trail.
+NAME_CLAIM = "name"
 
 _REFRESH_GRANT = "refresh_token"
 _DIRECTORY_USE = "directory"

@@ -11,8 +11,10 @@ from typing import Any
 import click
 
 from dockyard.access.roles import PermissionsMode
+from dockyard.cli.network import network_rule
 from dockyard.cli.repository import repository
 from dockyard.metadata.store import MetadataStore
+from dockyard.network.rules import DefaultAction, PublicNetworkAccess
 from dockyard.properties.store import PasswordName, PropertiesStore
 from dockyard.settings import HELP, Settings, SettingsError, load_settings, setting_help
 
@@ -70,6 +72,11 @@ def main() -> None:
 @click.option(
     "--token-signing-algorithm", type=click.Choice(["ES256", "RS256"]), help=setting_help("token_signing_algorithm")
 )
+@click.option("--audit-enabled/--no-audit-enabled", default=None, help=setting_help("audit_enabled"))
+@click.option("--audit-retention-days", type=int, help=setting_help("audit_retention_days"))
+@click.option("--login-throttle-after", type=int, help=setting_help("login_throttle_after"))
+@click.option("--login-throttle-refuse-after", type=int, help=setting_help("login_throttle_refuse_after"))
+@click.option("--login-throttle-window-seconds", type=int, help=setting_help("login_throttle_window_seconds"))
 @click.option("--workers", type=int, help=setting_help("workers"))
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), help=setting_help("log_level"))
 def serve(config: Path | None, **flags: Any) -> None:
@@ -137,11 +144,24 @@ def _open_properties(settings: Settings) -> tuple[MetadataStore, PropertiesStore
     help="The permissions mode: rbac (AcrPull/AcrPush/AcrDelete decide) or rbac-abac (repository roles with "
     "conditions decide). Tokens minted under the other mode stop working.",
 )
+@click.option(
+    "--public-network-enabled",
+    type=bool,
+    default=None,
+    help="Admit clients from outside the trusted networks (true) or refuse them all with 403 DENIED (false).",
+)
+@click.option(
+    "--default-action",
+    type=click.Choice([action.value for action in DefaultAction]),
+    help="What happens to a client no IP rule holds (`dockyard network-rule add --ip-address`): Allow or Deny.",
+)
 def update(
     config: Path | None,
     admin_enabled: bool | None,
     anonymous_pull_enabled: bool | None,
     role_assignment_mode: str | None,
+    public_network_enabled: bool | None,
+    default_action: str | None,
     **flags: Any,
 ) -> None:
     """Change registry properties (as `az acr update`); takes effect on the server within a second."""
@@ -161,6 +181,13 @@ def update(
         if role_assignment_mode is not None:
             properties.set_role_assignment_mode(PermissionsMode(role_assignment_mode))
             click.echo(f"role assignment mode: {role_assignment_mode}")
+        if public_network_enabled is not None:
+            access = PublicNetworkAccess.ENABLED if public_network_enabled else PublicNetworkAccess.DISABLED
+            properties.set_public_network_access(access)
+            click.echo(f"public network access: {access.value}")
+        if default_action is not None:
+            properties.set_default_action(DefaultAction(default_action))
+            click.echo(f"network rule set default action: {default_action}")
     finally:
         metadata.close()
 
@@ -207,3 +234,4 @@ def certificates(config: Path | None, **flags: Any) -> None:
 
 
 main.add_command(repository)
+main.add_command(network_rule)

@@ -39,6 +39,9 @@ class PutResult:
     digest: Digest
     subject: Digest | None
     tags: tuple[str, ...]
+    media_type: str = ""
+    artifact_type: str | None = None
+    size: int = 0
 
 
 def put_manifest(
@@ -85,7 +88,7 @@ def put_manifest(
         raise ManifestBlobUnknown(
             "the manifest references content this repository does not have", detail={"digests": missing}
         )
-    return PutResult(digest, manifest.subject, tuple(tags))
+    return PutResult(digest, manifest.subject, tuple(tags), manifest.media_type, manifest.artifact_type, len(body))
 
 
 def get_manifest(registry: Registry, name: str, reference: str) -> StoredManifest:
@@ -104,6 +107,13 @@ def get_manifest(registry: Registry, name: str, reference: str) -> StoredManifes
         raise ManifestUnknown(what, detail={"reference": reference})
     require_readable(name, None if by_digest else reference, found.digest, found.read_flags)
     return found
+
+
+def peek_manifest(registry: Registry, name: str, reference: str) -> StoredManifest | None:
+    """The manifest under a tag or digest, whatever its locks say, or None: for describing an operation
+    (the audit trail), never for serving it."""
+    by_digest = is_digest(reference)
+    return registry.metadata.get_manifest(name, reference, by_digest)
 
 
 def delete_manifest(registry: Registry, name: str, reference: str) -> None:

@@ -84,6 +84,17 @@ def _lookup(exc: content.ContentError) -> tuple[OciCode, int]:
     return OciCode.UNKNOWN, 500
 
 
+def error_code(exc: Exception) -> OciCode:
+    """The OCI code an exception is answered with (for the audit trail; the handlers below answer)."""
+    if isinstance(exc, content.ContentError):
+        return _lookup(exc)[0]
+    if isinstance(exc, Challenge):
+        return OciCode.UNAUTHORIZED
+    if isinstance(exc, AccessDenied):
+        return OciCode.DENIED
+    return OciCode.UNKNOWN
+
+
 async def content_error_handler(request: Request, exc: Exception) -> Response:
     """Map a content-layer exception to its OCI error."""
     assert isinstance(exc, content.ContentError)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from dockyard.audit.model import RepositoryOperation
 from dockyard.content.digests import is_digest
 from dockyard.content.errors import ManifestTooLarge, ManifestUnknown
 from dockyard.content.manifest_format import MAX_MANIFEST_BYTES
-from dockyard.content.manifests import delete_manifest, get_manifest, put_manifest
+from dockyard.content.manifests import delete_manifest, get_manifest, peek_manifest, put_manifest
+from dockyard.distribution.events import NOT_RECORDED, repository_event
 from dockyard.distribution.http import (
     accepted_media_types,
     authorize,
@@ -21,19 +23,23 @@ _ANY = {"*/*", "application/*"}
 
 
 async def fetch(request: Request) -> Response:
-    """GET/HEAD by tag or digest; a client whose Accept excludes the stored type is told so."""
+    """GET/HEAD by tag or digest; a client whose Accept excludes the stored type is told so.
+    A GET is a pull in the audit trail; a HEAD is not recorded."""
     name = repository_name(request)
     reference = request.path_params["reference"]
-    await authorize(request, name, "pull")
-    manifest = get_manifest(registry_of(request), name, reference)
-    accepted = accepted_media_types(request)
-    if accepted and manifest.media_type not in accepted and not accepted & _ANY:
-        raise ManifestUnknown(
-            f"the manifest is a {manifest.media_type}, which the request's Accept header does not allow",
-            detail={"reference": reference, "mediaType": manifest.media_type},
-        )
+    head = request.method == "HEAD"
+    with NOT_RECORDED if head else repository_event(request, RepositoryOperation.PULL, name, reference) as event:
+        event.granted(await authorize(request, name, "pull"))
+        manifest = get_manifest(registry_of(request), name, reference)
+        accepted = accepted_media_types(request)
+        if accepted and manifest.media_type not in accepted and not accepted & _ANY:
+            raise ManifestUnknown(
+                f"the manifest is a {manifest.media_type}, which the request's Accept header does not allow",
+                detail={"reference": reference, "mediaType": manifest.media_type},
+            )
+        event.manifest(manifest.digest, manifest.media_type, len(manifest.content), manifest.artifact_type)
     headers = {"Docker-Content-Digest": manifest.digest, "ETag": f'"{manifest.digest}"'}
-    if request.method == "HEAD":
+    if head:
         headers["Content-Length"] = str(len(manifest.content))
         return Response(b"", media_type=manifest.media_type, headers=headers)
     return Response(manifest.content, media_type=manifest.media_type, headers=headers)
@@ -52,19 +58,22 @@ async def _read_limited(request: Request) -> bytes:
 
 
 async def store(request: Request) -> Response:
-    """PUT a manifest under a tag or its digest."""
+    """PUT a manifest under a tag or its digest: a push in the audit trail."""
     name = repository_name(request)
     reference = request.path_params["reference"]
-    await authorize(request, name, "pull", "push")
-    body = await _read_limited(request)
-    result = put_manifest(
-        registry_of(request),
-        name,
-        reference,
-        body,
-        request.headers.get("content-type", ""),
-        request.query_params.getlist("tag"),
-    )
+    with repository_event(request, RepositoryOperation.PUSH, name, reference) as event:
+        event.granted(await authorize(request, name, "pull", "push"))
+        body = await _read_limited(request)
+        result = put_manifest(
+            registry_of(request),
+            name,
+            reference,
+            body,
+            request.headers.get("content-type", ""),
+            request.query_params.getlist("tag"),
+        )
+        event.manifest(str(result.digest), result.media_type, result.size, result.artifact_type)
+        event.tagged(result.tags)
     headers = {
         "Location": f"/v2/{name}/manifests/{result.digest}",
         "Docker-Content-Digest": str(result.digest),
@@ -78,8 +87,14 @@ async def store(request: Request) -> Response:
 
 
 async def remove(request: Request) -> Response:
-    """DELETE by digest (manifest and its tags) or by tag (the tag only)."""
+    """DELETE by digest (manifest and its tags) or by tag (the tag only): a delete in the audit trail."""
     name = repository_name(request)
-    await authorize(request, name, "delete")
-    delete_manifest(registry_of(request), name, request.path_params["reference"])
+    reference = request.path_params["reference"]
+    with repository_event(request, RepositoryOperation.DELETE, name, reference) as event:
+        event.granted(await authorize(request, name, "delete"))
+        if event is not NOT_RECORDED:  # what is deleted, said before it is gone
+            found = peek_manifest(registry_of(request), name, reference)
+            if found is not None:
+                event.manifest(found.digest, found.media_type, len(found.content), found.artifact_type)
+        delete_manifest(registry_of(request), name, reference)
     return Response(status_code=202)

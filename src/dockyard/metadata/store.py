@@ -50,6 +50,7 @@ class StoredManifest:
     content: bytes
     subject: str | None
     read_flags: tuple[int, ...] = ()
+    artifact_type: str | None = None  # the manifest's artifactType, else its config's media type
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-_MANIFEST_COLUMNS = "m.digest, m.media_type, m.content, m.subject"
+_MANIFEST_COLUMNS = "m.digest, m.media_type, m.content, m.subject, m.artifact_type"
 # The read flags come back in the same query, so locks cost the hot path no extra round trip.
 _MANIFEST_BY_TAG = (
     f"SELECT {_MANIFEST_COLUMNS}, r.read_enabled, t.read_enabled, m.read_enabled "
@@ -372,7 +373,7 @@ class MetadataStore:
         row = self._hot_read(_MANIFEST_BY_DIGEST if by_digest else _MANIFEST_BY_TAG, {"name": name, "ref": reference})
         if row is None:
             return None
-        return StoredManifest(row[0], row[1], bytes(row[2]), row[3], tuple(row[4:]))
+        return StoredManifest(row[0], row[1], bytes(row[2]), row[3], tuple(row[5:]), row[4])
 
     def _hot_read(self, sql: str, params: dict[str, str]) -> Any:
         """One row of a read on the hot path. On SQLite it runs on a plain per-thread connection in

@@ -2,7 +2,8 @@
 
 from alembic import context
 
-# The directory's, the registry properties' and the policy's tables live on the shared metadata.
+# The directory's, the registry properties', the policy's and the audit trail's tables live on the shared metadata.
+import dockyard.audit.schema
 import dockyard.directory.schema
 import dockyard.policy.schema
 import dockyard.properties.schema  # noqa: F401

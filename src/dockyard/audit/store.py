@@ -1,0 +1,211 @@
+"""`AuditStore`: login and repository events in the metadata store — batch inserts, filtered queries
+newest first with paging by cursor, and pruning by age.
+
+Batches are written by `batches.TableWriter`, which is built for cost: the writer inserts one row per
+audited request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Engine, Table, and_, delete, or_, select
+
+from dockyard.audit.batches import TableWriter, render
+from dockyard.audit.model import (
+    LoginEvent,
+    LoginOperation,
+    RepositoryEvent,
+    RepositoryOperation,
+    ResultType,
+)
+from dockyard.audit.schema import login_events, repository_events
+
+MAX_LIMIT = 10_000
+_E = TypeVar("_E", LoginEvent, RepositoryEvent)
+
+
+class QueryInvalid(ValueError):
+    """A query that cannot be answered (a bad cursor or limit); the message says which."""
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """Which events to return: every filter given must hold. Times are seconds since the epoch;
+    `since` is inclusive, `until` exclusive. `identity` matches the identity or its name exactly;
+    `reason` matches any part of the reason (`legacy_role_ignored_in_abac_mode` finds the denials)."""
+
+    since: float | None = None
+    until: float | None = None
+    identity: str | None = None
+    result: ResultType | None = None
+    operation: str | None = None
+    repository: str | None = None  # repository events only
+    reason: str | None = None
+    limit: int = 100
+    cursor: str | None = None  # `Page.next_cursor` of the previous page
+
+
+@dataclass(frozen=True)
+class JsonLines:
+    """A batch as JSON lines, one text per table (empty when the batch had none of its events)."""
+
+    logins: str
+    repositories: str
+
+
+@dataclass(frozen=True)
+class Page(Generic[_E]):
+    """Events newest first, and the cursor of the next page (None when this is the last)."""
+
+    events: list[_E]
+    next_cursor: str | None
+
+
+class AuditStore:
+    """The audit trail's tables on the metadata store's engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        # On the metadata store's SQLite engine this makes writes `BEGIN IMMEDIATE` (no lock-upgrade deadlocks).
+        self._writer = engine.execution_options(dockyard_write=True)
+        self._logins = TableWriter(engine, login_events, LoginEvent._fields)
+        self._repositories = TableWriter(engine, repository_events, RepositoryEvent._fields)
+
+    def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> JsonLines:
+        """Insert a batch of events in one transaction and return it as JSON lines (`model.to_json_line`'s).
+        An event whose `correlation_id` is empty is given a uuid4. See `batches` for how, and why."""
+        if not logins and not repositories:
+            return JsonLines("", "")
+        with self._writer.begin() as connection:
+            return JsonLines(
+                self._logins.write(connection, logins) if logins else "",
+                self._repositories.write(connection, repositories) if repositories else "",
+            )
+
+    @staticmethod
+    def render(logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> JsonLines:
+        """A batch as JSON lines without storing it (for when the database refused it)."""
+        return JsonLines(render(logins), render(repositories))
+
+    def login_events(self, query: EventQuery) -> Page[LoginEvent]:
+        """Login events matching `query`, newest first."""
+        if query.repository is not None:
+            raise QueryInvalid("login events have no repository")
+        rows = self._select(login_events, query)
+        return _page([_login_event(row) for row in rows], rows, query.limit)
+
+    def repository_events(self, query: EventQuery) -> Page[RepositoryEvent]:
+        """Repository events matching `query`, newest first."""
+        rows = self._select(repository_events, query)
+        return _page([_repository_event(row) for row in rows], rows, query.limit)
+
+    def prune(self, older_than: float) -> int:
+        """Remove every event generated before `older_than`; return how many were removed."""
+        removed = 0
+        with self._writer.begin() as connection:
+            for table in (login_events, repository_events):
+                removed += connection.execute(delete(table).where(table.c.time_generated < older_than)).rowcount
+        return removed
+
+    def _select(self, table: Table, query: EventQuery) -> list[Any]:
+        if not 1 <= query.limit <= MAX_LIMIT:
+            raise QueryInvalid(f"limit must be from 1 to {MAX_LIMIT}")
+        statement = (
+            select(table)
+            .where(*_conditions(table, query))
+            .order_by(table.c.time_generated.desc(), table.c.id.desc())
+            .limit(query.limit + 1)
+        )
+        with self._engine.connect() as connection:
+            return list(connection.execute(statement))
+
+
+def _conditions(table: Table, query: EventQuery) -> list[ColumnElement[bool]]:
+    c = table.c
+    conditions: list[ColumnElement[bool]] = []
+    if query.since is not None:
+        conditions.append(c.time_generated >= query.since)
+    if query.until is not None:
+        conditions.append(c.time_generated < query.until)
+    if query.identity is not None:
+        conditions.append(or_(c.identity == query.identity, c.identity_name == query.identity))
+    if query.result is not None:
+        conditions.append(c.result_type == query.result.value)
+    if query.operation is not None:
+        conditions.append(c.operation_name == query.operation)
+    if query.repository is not None:
+        conditions.append(c.repository == query.repository)
+    if query.reason is not None:
+        conditions.append(c.reason.contains(query.reason, autoescape=True))
+    if query.cursor is not None:
+        time_generated, row_id = _parse_cursor(query.cursor)
+        conditions.append(
+            or_(
+                c.time_generated < time_generated,
+                and_(c.time_generated == time_generated, c.id < row_id),
+            )
+        )
+    return conditions
+
+
+def _cursor(row: Any) -> str:
+    return f"{row.time_generated!r}:{row.id}"
+
+
+def _parse_cursor(cursor: str) -> tuple[float, int]:
+    time_text, _, id_text = cursor.partition(":")
+    try:
+        return float(time_text), int(id_text)
+    except ValueError:
+        raise QueryInvalid(f"not a cursor this store handed out: {cursor[:80]!r}") from None
+
+
+def _page(events: list[_E], rows: list[Any], limit: int) -> Page[_E]:
+    if len(rows) > limit:
+        return Page(events[:limit], _cursor(rows[limit - 1]))
+    return Page(events, None)
+
+
+def _login_event(row: Any) -> LoginEvent:
+    return LoginEvent(
+        time_generated=row.time_generated,
+        identity=row.identity,
+        identity_name=row.identity_name,
+        login_server=row.login_server,
+        caller_ip_address=row.caller_ip_address,
+        result_type=ResultType(row.result_type),
+        result_description=row.result_description,
+        operation_name=LoginOperation(row.operation_name),
+        user_agent=row.user_agent,
+        duration_ms=row.duration_ms,
+        jwt_id=row.jwt_id,
+        correlation_id=row.correlation_id,
+        reason=row.reason,
+    )
+
+
+def _repository_event(row: Any) -> RepositoryEvent:
+    return RepositoryEvent(
+        time_generated=row.time_generated,
+        operation_name=RepositoryOperation(row.operation_name),
+        identity=row.identity,
+        identity_name=row.identity_name,
+        login_server=row.login_server,
+        repository=row.repository,
+        tag=row.tag,
+        digest=row.digest,
+        artifact_type=row.artifact_type,
+        media_type=row.media_type,
+        size=row.size,
+        caller_ip_address=row.caller_ip_address,
+        user_agent=row.user_agent,
+        result_type=ResultType(row.result_type),
+        result_description=row.result_description,
+        duration_ms=row.duration_ms,
+        jwt_id=row.jwt_id,
+        correlation_id=row.correlation_id,
+        reason=row.reason,
+    )
