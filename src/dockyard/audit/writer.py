@@ -92,8 +92,7 @@ class AuditWriter:
         self._retention_days = retention_days
         self._interval = interval
         self._batch_size = batch_size
-        self._exp = os.environ.get("DOCKYARD_AUDIT_EXPERIMENT", "")
-        self._queue: deque[Event] = deque(maxlen=1000 if self._exp == "hotonly" else MAX_QUEUED)
+        self._queue: deque[Event] = deque(maxlen=MAX_QUEUED)
         self._wakeup: anyio.Event | None = None
 
     def record(self, event: Event) -> None:
@@ -132,7 +131,7 @@ class AuditWriter:
 
     async def run(self) -> None:
         """Write batches until cancelled, then write what is still queued. Prunes at once, then hourly."""
-        if not self.enabled or self._exp == "hotonly":
+        if not self.enabled:
             await anyio.sleep(math.inf)
         next_prune = 0.0
         try:
@@ -169,14 +168,6 @@ class AuditWriter:
         if count == 0:
             return
         logins, repositories = self._take(count)
-        if self._exp == "takeonly":
-            return
-        if self._exp == "thread":
-            await anyio.to_thread.run_sync(lambda: len(logins))
-            return
-        if self._exp == "render":
-            await anyio.to_thread.run_sync(lambda: self._store.render(logins, repositories))
-            return
         write = lambda: self._write(logins, repositories)  # noqa: E731
         await anyio.to_thread.run_sync(self._guarded, write, "writing audit events failed")
 

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from dockyard.access.roles import PermissionsMode
+from dockyard.cli.audit import audit
 from dockyard.cli.network import network_rule
 from dockyard.cli.repository import repository
 from dockyard.metadata.store import MetadataStore
@@ -234,4 +235,5 @@ def certificates(config: Path | None, **flags: Any) -> None:
 
 
 main.add_command(repository)
+main.add_command(audit)
 main.add_command(network_rule)

@@ -44,7 +44,6 @@ class RecordedOperation:
         "_grant",
         "_media_type",
         "_operation",
-        "_reference",
         "_repository",
         "_request",
         "_size",
@@ -60,7 +59,6 @@ class RecordedOperation:
         self._request = request
         self._operation = operation
         self._repository = repository
-        self._reference = reference
         self._time = audit.clock()
         self._started = time.perf_counter()
         self._grant: Grant | None = None

@@ -1,0 +1,165 @@
+"""`dockyard audit login-events|repository-events`: query the audit trail in the metadata store, newest
+first, with the columns of ACR's `ContainerRegistryLoginEvents` and `ContainerRegistryRepositoryEvents`."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dockyard.audit.model import (
+    LoginEvent,
+    LoginOperation,
+    RepositoryEvent,
+    RepositoryOperation,
+    ResultType,
+    to_json,
+)
+from dockyard.audit.store import MAX_LIMIT, AuditStore, EventQuery, Page, QueryInvalid
+from dockyard.metadata.store import MetadataStore
+from dockyard.settings import SettingsError, load_settings, setting_help
+
+_RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_LOGIN_TABLE = ("TimeGenerated", "OperationName", "Identity", "IdentityName", "CallerIpAddress", "ResultType", "Reason")
+_REPOSITORY_TABLE = (
+    "TimeGenerated",
+    "OperationName",
+    "IdentityName",
+    "Repository",
+    "Tag",
+    "Digest",
+    "Size",
+    "ResultType",
+    "Reason",
+)
+
+
+@click.group()
+def audit() -> None:
+    """Query the audit trail: login events and repository events (newest first)."""
+
+
+def parse_time(text: str, now: float) -> float:
+    """A point in time as seconds since the epoch: ISO 8601 (`2026-01-31T12:00:00Z`, `2026-01-31`; UTC
+    unless an offset is given) or a duration ago (`90s`, `15m`, `1h`, `2d`, `1w`)."""
+    relative = _RELATIVE.match(text.strip())
+    if relative:
+        return now - float(relative.group(1)) * _UNIT_SECONDS[relative.group(2)]
+    try:
+        moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is neither an ISO 8601 time nor a duration like 1h or 2d") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.timestamp()
+
+
+def _query_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--since", help="Only events at or after this time: ISO 8601, or a duration ago (1h, 2d)."),
+        click.option("--until", help="Only events before this time: ISO 8601, or a duration ago."),
+        click.option("--identity", help="Only events of this identity: an object id, `admin`, `token:<name>`, a name."),
+        click.option("--result", type=click.Choice([r.value for r in ResultType]), help="Only successes or failures."),
+        click.option(
+            "--reason", help="Only events whose Reason contains this (e.g. legacy_role_ignored_in_abac_mode)."
+        ),
+        click.option(
+            "--limit", type=click.IntRange(1, MAX_LIMIT), default=100, show_default=True, help="Events per page."
+        ),
+        click.option("--cursor", help="Continue after the page that printed this cursor."),
+        click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True),
+        click.option("--metadata-url", help=setting_help("metadata_url")),
+        click.option("--data-dir", type=click.Path(path_type=Path), help=setting_help("data_dir")),
+        click.option(
+            "--config",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            help="Settings file (TOML). Default: $DOCKYARD_CONFIG, else ./dockyard.toml if present.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@audit.command("login-events")
+@click.option("--operation", type=click.Choice([o.value for o in LoginOperation]), help="Only this operation.")
+@_query_options
+def login_events(config: Path | None, output: str, **options: Any) -> None:
+    """Sign-in attempts: token requests, exchanges, directory sign-ins and network refusals."""
+    _run(config, output, options, lambda store, query: store.login_events(query), _LOGIN_TABLE)
+
+
+@audit.command("repository-events")
+@click.option("--operation", type=click.Choice([o.value for o in RepositoryOperation]), help="Only this operation.")
+@click.option("--repository", help="Only events of this repository.")
+@_query_options
+def repository_events(config: Path | None, output: str, **options: Any) -> None:
+    """Pushes, pulls and deletes of manifests and tags."""
+    _run(config, output, options, lambda store, query: store.repository_events(query), _REPOSITORY_TABLE)
+
+
+def _run(
+    config: Path | None,
+    output: str,
+    options: dict[str, Any],
+    query_page: Callable[[AuditStore, EventQuery], Page[LoginEvent] | Page[RepositoryEvent]],
+    columns: Sequence[str],
+) -> None:
+    flags = {name: options.pop(name) for name in ("metadata_url", "data_dir")}
+    try:
+        settings = load_settings(flags, os.environ, config)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from exc
+    query = _query(options, time.time())
+    metadata = MetadataStore(settings.resolved_metadata_url)
+    try:
+        metadata.migrate()
+        page = query_page(AuditStore(metadata.engine), query)
+    except QueryInvalid as exc:
+        raise click.UsageError(str(exc)) from exc
+    finally:
+        metadata.close()
+    events = [to_json(event) for event in page.events]
+    if output == "json":
+        click.echo(json.dumps({"events": events, "nextCursor": page.next_cursor}, indent=2, ensure_ascii=False))
+        return
+    click.echo(_table(events, columns))
+    if page.next_cursor is not None:
+        click.echo(f"(more: --cursor {page.next_cursor})", err=True)
+
+
+def _query(options: dict[str, Any], now: float) -> EventQuery:
+    result = options.get("result")
+    return EventQuery(
+        since=parse_time(options["since"], now) if options.get("since") else None,
+        until=parse_time(options["until"], now) if options.get("until") else None,
+        identity=options.get("identity"),
+        result=ResultType(result) if result else None,
+        operation=options.get("operation"),
+        repository=options.get("repository"),
+        reason=options.get("reason"),
+        limit=options["limit"],
+        cursor=options.get("cursor"),
+    )
+
+
+def _table(events: list[dict[str, Any]], columns: Sequence[str]) -> str:
+    rows = [[_cell(event[column]) for column in columns] for event in events]
+    widths = [max([len(column), *(len(row[i]) for row in rows)]) for i, column in enumerate(columns)]
+    lines = ["  ".join(text.ljust(width) for text, width in zip(columns, widths, strict=True)).rstrip()]
+    lines += ["  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
