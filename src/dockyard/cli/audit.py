@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -23,8 +22,8 @@ from dockyard.audit.model import (
     to_json,
 )
 from dockyard.audit.store import MAX_LIMIT, AuditStore, EventQuery, Page, QueryInvalid
+from dockyard.cli.options import load, store_options
 from dockyard.metadata.store import MetadataStore
-from dockyard.settings import SettingsError, load_settings, setting_help
 
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -76,18 +75,10 @@ def _query_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--cursor", help="Continue after the page that printed this cursor."),
         click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True),
-        click.option("--metadata-url", help=setting_help("metadata_url")),
-        click.option("--data-dir", type=click.Path(path_type=Path), help=setting_help("data_dir")),
-        click.option(
-            "--config",
-            type=click.Path(path_type=Path, dir_okay=False),
-            default=None,
-            help="Settings file (TOML). Default: $DOCKYARD_CONFIG, else ./dockyard.toml if present.",
-        ),
     ]
     for option in reversed(options):
         command = option(command)
-    return command
+    return store_options(command)
 
 
 @audit.command("login-events")
@@ -115,10 +106,7 @@ def _run(
     columns: Sequence[str],
 ) -> None:
     flags = {name: options.pop(name) for name in ("metadata_url", "data_dir")}
-    try:
-        settings = load_settings(flags, os.environ, config)
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from exc
+    settings = load(config, flags)
     query = _query(options, time.time())
     metadata = MetadataStore(settings.resolved_metadata_url)
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -13,27 +12,20 @@ import click
 from dockyard.access.roles import PermissionsMode
 from dockyard.cli.audit import audit
 from dockyard.cli.network import network_rule
+from dockyard.cli.options import config_option, data_dir_option, load
 from dockyard.cli.repository import repository
 from dockyard.metadata.store import MetadataStore
 from dockyard.network.rules import DefaultAction, PublicNetworkAccess
 from dockyard.properties.store import PasswordName, PropertiesStore
-from dockyard.settings import HELP, Settings, SettingsError, load_settings, setting_help
+from dockyard.settings import HELP, Settings, setting_help
 
 
 def _settings(config: Path | None, **flags: Any) -> Settings:
-    try:
-        return load_settings(flags, os.environ, config)
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from exc
+    return load(config, flags)
 
 
-_config_option = click.option(
-    "--config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Settings file (TOML). Default: $DOCKYARD_CONFIG, else ./dockyard.toml if present.",
-)
-_data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path), help=setting_help("data_dir"))
+_config_option = config_option
+_data_dir_option = data_dir_option
 
 
 def _settings_epilog() -> str:

@@ -6,7 +6,6 @@ networks (admitted even with public network access disabled) and trusted proxies
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,12 +14,12 @@ from typing import Any
 
 import click
 
+from dockyard.cli.options import load, store_options
 from dockyard.metadata.store import MetadataStore
 from dockyard.network.addresses import parse_cidr
 from dockyard.network.errors import NetworkRuleError
 from dockyard.network.rules import to_json
 from dockyard.properties.store import NetworkList, PropertiesStore
-from dockyard.settings import SettingsError, load_settings, setting_help
 
 _RANGE_HELP = "A CIDR range (203.0.113.0/24, 2001:db8::/32) or one address (a /32 or /128); may be repeated."
 
@@ -51,24 +50,9 @@ def _range_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-def _store_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    # The same settings options as the other commands of `dockyard.cli.main`.
-    command = click.option("--metadata-url", help=setting_help("metadata_url"))(command)
-    command = click.option("--data-dir", type=click.Path(path_type=Path), help=setting_help("data_dir"))(command)
-    return click.option(
-        "--config",
-        type=click.Path(path_type=Path, dir_okay=False),
-        default=None,
-        help="Settings file (TOML). Default: $DOCKYARD_CONFIG, else ./dockyard.toml if present.",
-    )(command)
-
-
 @contextmanager
 def _properties(config: Path | None, flags: dict[str, Any]) -> Iterator[PropertiesStore]:
-    try:
-        settings = load_settings(flags, os.environ, config)
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from exc
+    settings = load(config, flags)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     metadata = MetadataStore(settings.resolved_metadata_url)
     try:
@@ -104,7 +88,7 @@ def _show(properties: PropertiesStore) -> None:
 
 @network_rule.command()
 @_range_options
-@_store_options
+@store_options
 def add(
     config: Path | None,
     ip_addresses: tuple[str, ...],
@@ -125,7 +109,7 @@ def add(
 
 @network_rule.command()
 @_range_options
-@_store_options
+@store_options
 def remove(
     config: Path | None,
     ip_addresses: tuple[str, ...],
@@ -142,7 +126,7 @@ def remove(
 
 
 @network_rule.command("list")
-@_store_options
+@store_options
 def list_rules(config: Path | None, **flags: Any) -> None:
     """Print the network properties: publicNetworkAccess, networkRuleSet (defaultAction, ipRules),
     trustedNetworks and trustedProxies."""

@@ -4,7 +4,6 @@ as `az acr repository update|show` sets and prints them."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,10 @@ from typing import Any
 import click
 
 from dockyard.access.model import ChangeableAttributes
+from dockyard.cli.options import load, store_options
 from dockyard.content.errors import ContentError
 from dockyard.content.locks import get_attributes, set_attributes, to_json
 from dockyard.content.registry import Registry
-from dockyard.settings import SettingsError, load_settings, setting_help
 
 
 @click.group()
@@ -40,18 +39,6 @@ def _target_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--repository", "repository_name", help="A repository (its own attributes).")(command)
 
 
-def _store_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    # The same settings options as the other commands of `dockyard.cli.main`.
-    command = click.option("--metadata-url", help=setting_help("metadata_url"))(command)
-    command = click.option("--data-dir", type=click.Path(path_type=Path), help=setting_help("data_dir"))(command)
-    return click.option(
-        "--config",
-        type=click.Path(path_type=Path, dir_okay=False),
-        default=None,
-        help="Settings file (TOML). Default: $DOCKYARD_CONFIG, else ./dockyard.toml if present.",
-    )(command)
-
-
 def _target(repository_name: str | None, image: str | None) -> tuple[str, str | None, str | None]:
     if (repository_name is None) == (image is None):
         raise click.UsageError("give exactly one of --repository and --image")
@@ -61,10 +48,7 @@ def _target(repository_name: str | None, image: str | None) -> tuple[str, str | 
 def _run(config: Path | None, flags: dict[str, Any], use_case: Callable[[Registry], ChangeableAttributes]) -> None:
     from dockyard.app import open_registry  # the whole app: only when a command runs
 
-    try:
-        settings = load_settings(flags, os.environ, config)
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from exc
+    settings = load(config, flags)
     registry = open_registry(settings)
     try:
         registry.metadata.migrate()
@@ -90,7 +74,7 @@ _FLAG_HELP = {
 @click.option("--write-enabled", type=bool, default=None, help=_FLAG_HELP["write"])
 @click.option("--delete-enabled", type=bool, default=None, help=_FLAG_HELP["delete"])
 @click.option("--list-enabled", type=bool, default=None, help=_FLAG_HELP["list"])
-@_store_options
+@store_options
 def update(
     config: Path | None,
     repository_name: str | None,
@@ -123,7 +107,7 @@ def update(
 
 @repository.command()
 @_target_options
-@_store_options
+@store_options
 def show(config: Path | None, repository_name: str | None, image: str | None, **flags: Any) -> None:
     """Print the changeable attributes of a repository or an image (its own, not combined)."""
     name, tag, digest = _target(repository_name, image)
