@@ -25,7 +25,7 @@ from dockyard.audit.model import LoginOperation
 from dockyard.auth.caller import caller_ip
 from dockyard.auth.challenge import AUTHENTICATION_REQUIRED
 from dockyard.auth.credentials import BasicCredentials, CredentialsMalformed, parse_authorization
-from dockyard.auth.directory_tokens import DirectoryTokens
+from dockyard.auth.directory_tokens import OFFLINE_ACCESS, DirectoryTokens
 from dockyard.auth.federation import ASSERTION_TYPE
 from dockyard.auth.login_events import LoginAttempt
 from dockyard.auth.oauth_errors import OAuthError, OAuthFailure, oauth_error_response, throttled
@@ -225,7 +225,8 @@ async def exchange(request: Request) -> Response:
 
 
 async def directory_token(request: Request) -> Response:
-    """POST /directory/{tenant}/oauth2/v2.0/token: `client_credentials` or `password`."""
+    """POST /directory/{tenant}/oauth2/v2.0/token: `client_credentials`, `password` (with a directory refresh
+    token when `scope` holds `offline_access`) or `refresh_token`."""
     tokens: DirectoryTokens = request.app.state.directory_tokens
     tenant = request.path_params["tenant"]
     attempt = LoginAttempt(request, LoginOperation.DIRECTORY_TOKEN)
@@ -242,9 +243,15 @@ async def directory_token(request: Request) -> Response:
             )
         elif grant_type == "password":
             username, password = _required(form, "username"), _required(form, "password")
-            signed = await _throttled_sign_in(request, username, lambda: tokens.password(tenant, username, password))
+            offline = OFFLINE_ACCESS in form.get("scope", "").split()
+            signed = await _throttled_sign_in(
+                request, username, lambda: tokens.password(tenant, username, password, offline)
+            )
+        elif grant_type == "refresh_token":  # not throttled, as registry refresh tokens are not
+            signed = tokens.refresh(tenant, _required(form, "refresh_token"))
         else:
-            raise OAuthFailure(OAuthError.UNSUPPORTED_GRANT_TYPE, "grant_type must be client_credentials or password")
+            description = "grant_type must be client_credentials, password or refresh_token"
+            raise OAuthFailure(OAuthError.UNSUPPORTED_GRANT_TYPE, description)
     except OAuthFailure as failure:
         log.info("directory sign-in refused: %s", failure.error.value)
         attempt.oauth_failed(failure)
@@ -253,7 +260,14 @@ async def directory_token(request: Request) -> Response:
     attempt.succeeded(principal.object_id, principal.user_name or principal.display_name, signed.token.jwt_id)
     now = service_clock(request)
     issued = signed.token
-    body = {"token_type": "Bearer", "access_token": issued.token, "expires_in": int(issued.expires_at - now)}
+    body: dict[str, object] = {
+        "token_type": "Bearer",
+        "access_token": issued.token,
+        "expires_in": int(issued.expires_at - now),
+    }
+    if signed.refresh_token is not None:
+        body["refresh_token"] = signed.refresh_token.token
+        body["refresh_token_expires_in"] = int(signed.refresh_token.expires_at - now)
     return JSONResponse(body, headers=_NO_STORE)
 
 
