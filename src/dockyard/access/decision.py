@@ -16,6 +16,8 @@ class SubjectKind(StrEnum):
     ADMIN_USER = "admin_user"
     REPOSITORY_TOKEN = "repository_token"
     ANONYMOUS = "anonymous"
+    # The machine's own operator, reachable only in-process (`management.local`): never over the network.
+    OPERATOR = "operator"
 
 
 class Action(StrEnum):
@@ -52,6 +54,13 @@ class Reason(StrEnum):
     REPOSITORY_READ_DISABLED = "repository_read_disabled"
     REPOSITORY_WRITE_DISABLED = "repository_write_disabled"
     REPOSITORY_DELETE_DISABLED = "repository_delete_disabled"
+    # control-plane (management) decisions
+    LOCAL_OPERATOR = "local_operator"
+    NOT_A_DIRECTORY_PRINCIPAL = "not_a_directory_principal"
+    NO_CONTROL_PLANE_ASSIGNMENT = "no_control_plane_assignment"
+    ACTION_EXCLUDED_BY_ROLE = "action_excluded_by_role"
+    REPOSITORY_SCOPED_ASSIGNMENT = "repository_scoped_assignment"
+    ROLE_NOT_FOUND = "role_not_found"
 
 
 _TEXTS = {
@@ -86,6 +95,16 @@ _TEXTS = {
     Reason.REPOSITORY_READ_DISABLED: "the repository is locked for reading (readEnabled=false)",
     Reason.REPOSITORY_WRITE_DISABLED: "the repository is locked for writing (writeEnabled=false)",
     Reason.REPOSITORY_DELETE_DISABLED: "the repository is locked for deleting (deleteEnabled=false)",
+    Reason.LOCAL_OPERATOR: "the machine's local operator may do everything",
+    Reason.NOT_A_DIRECTORY_PRINCIPAL: (
+        "only directory principals hold control-plane roles (not the admin user, a token or an anonymous caller)"
+    ),
+    Reason.NO_CONTROL_PLANE_ASSIGNMENT: "no role assignment over the registry grants this control-plane action",
+    Reason.ACTION_EXCLUDED_BY_ROLE: "role assignment {} grants '*' but its role excludes this action (NotActions)",
+    Reason.REPOSITORY_SCOPED_ASSIGNMENT: (
+        "role assignment {} is scoped to a repository: control-plane actions need an assignment over the registry"
+    ),
+    Reason.ROLE_NOT_FOUND: "the role of role assignment {} no longer exists, so it grants nothing",
 }
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 PREFIX = "Microsoft.ContainerRegistry/registries/"
+# Dockyard's directory (its Entra ID): users, groups and service principals.
+DIRECTORY_PREFIX = "Microsoft.Directory/"
 
 
 class PermissionsMode(StrEnum):
@@ -100,50 +102,70 @@ BUILT_IN_ROLES: tuple[RoleDefinition, ...] = (
         "List every repository of the registry (takes no condition).",
         data_actions=frozenset({DataAction.CATALOG_READ}),
     ),
+    # The control-plane roles, with Azure's Actions (`!` marks a NotAction) as far as Dockyard has
+    # the resources they name; `control_plane.py` decides with them.
     RoleDefinition(
         "Owner",
-        "Manage everything, including role assignments.",
+        "Manage everything, including role assignments and the directory.",
         actions=frozenset({"*"}),
         data_actions=frozenset({DataAction.PULL, DataAction.PUSH, DataAction.DELETE, DataAction.SIGN}),
         data_actions_only_in_rbac=True,
     ),
     RoleDefinition(
         "Contributor",
-        "Manage everything except role assignments.",
-        actions=frozenset({"*", "!Microsoft.Authorization/*/write", "!Microsoft.Authorization/*/delete"}),
+        "Manage everything except role assignments and the directory's users, groups and service principals.",
+        actions=frozenset(
+            {
+                "*",
+                "!Microsoft.Authorization/*/Delete",
+                "!Microsoft.Authorization/*/Write",
+                "!Microsoft.Authorization/elevateAccess/Action",
+                # Azure's Contributor is a Resource Manager role and cannot touch Entra ID objects at all;
+                # Dockyard's directory stands in for Entra ID, so the same line holds here. (Managed
+                # identities are Resource Manager resources in Azure too, and stay within Contributor's reach.)
+                "!" + DIRECTORY_PREFIX + "*/write",
+                "!" + DIRECTORY_PREFIX + "*/delete",
+            }
+        ),
         data_actions=frozenset({DataAction.PULL, DataAction.PUSH, DataAction.DELETE}),
         data_actions_only_in_rbac=True,
     ),
     RoleDefinition(
         "Reader",
-        "Read everything.",
+        "Read everything (never a credential).",
         actions=frozenset({"*/read"}),
         data_actions=frozenset({DataAction.PULL}),
         data_actions_only_in_rbac=True,
     ),
     RoleDefinition(
         "Container Registry Contributor and Data Access Configuration Administrator",
-        "Manage the registry, its credentials, tokens and scope maps.",
+        "Manage the registry: its properties and network access, the admin user's credentials, "
+        "repository-scoped tokens and scope maps; read role assignments. No data-plane rights.",
         actions=frozenset(
             {
+                "Microsoft.Authorization/*/read",
                 PREFIX + "read",
                 PREFIX + "write",
                 PREFIX + "listCredentials/action",
                 PREFIX + "regenerateCredential/action",
-                PREFIX + "tokens/*",
-                PREFIX + "scopeMaps/*",
-                PREFIX + "networkRuleSet/*",
+                PREFIX + "generateCredentials/action",
+                PREFIX + "scopeMaps/read",
+                PREFIX + "scopeMaps/write",
+                PREFIX + "scopeMaps/delete",
+                PREFIX + "tokens/read",
+                PREFIX + "tokens/write",
+                PREFIX + "tokens/delete",
             }
         ),
     ),
     RoleDefinition(
         "Role Based Access Control Administrator",
-        "Manage role assignments.",
+        "Manage role assignments; read everything.",
         actions=frozenset(
             {
-                "Microsoft.Authorization/roleAssignments/read",
                 "Microsoft.Authorization/roleAssignments/write",
                 "Microsoft.Authorization/roleAssignments/delete",
+                "*/read",
             }
         ),
     ),
