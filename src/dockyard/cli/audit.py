@@ -1,10 +1,12 @@
-"""`dockyard audit login-events|repository-events`: query the audit trail in the metadata store, newest
-first, with the columns of ACR's `ContainerRegistryLoginEvents` and `ContainerRegistryRepositoryEvents`."""
+"""`dockyard logs login|repository`: query the audit trail in the metadata store, newest first, with the
+columns of ACR's `ContainerRegistryLoginEvents` and `ContainerRegistryRepositoryEvents`.
+
+`dockyard audit login-events|repository-events`, the first names of these commands, stay as hidden aliases.
+"""
 
 from __future__ import annotations
 
 import datetime
-import json
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -23,6 +25,7 @@ from dockyard.audit.model import (
 )
 from dockyard.audit.store import MAX_LIMIT, AuditStore, EventQuery, Page, QueryInvalid
 from dockyard.cli.options import load, store_options
+from dockyard.cli.output import OutputFormat, current_choice, emit, output_options
 from dockyard.metadata.store import MetadataStore
 
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
@@ -42,8 +45,14 @@ _REPOSITORY_TABLE = (
 
 
 @click.group()
+def logs() -> None:
+    """Read the audit trail: login events and repository events, newest first (as ACR's
+    ContainerRegistryLoginEvents and ContainerRegistryRepositoryEvents)."""
+
+
+@click.group(hidden=True)
 def audit() -> None:
-    """Query the audit trail: login events and repository events (newest first)."""
+    """The old name of `dockyard logs` (`login-events`, `repository-events`)."""
 
 
 def parse_time(text: str, now: float) -> float:
@@ -74,33 +83,39 @@ def _query_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--limit", type=click.IntRange(1, MAX_LIMIT), default=100, show_default=True, help="Events per page."
         ),
         click.option("--cursor", help="Continue after the page that printed this cursor."),
-        click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True),
     ]
     for option in reversed(options):
         command = option(command)
-    return store_options(command)
+    return output_options(OutputFormat.TABLE)(store_options(command))
 
 
-@audit.command("login-events")
+@logs.command("login")
 @click.option("--operation", type=click.Choice([o.value for o in LoginOperation]), help="Only this operation.")
 @_query_options
-def login_events(config: Path | None, output: str, **options: Any) -> None:
-    """Sign-in attempts: token requests, exchanges, directory sign-ins and network refusals."""
-    _run(config, output, options, lambda store, query: store.login_events(query), _LOGIN_TABLE)
+def login_events(config: Path | None, **options: Any) -> None:
+    """Sign-in attempts: token requests, exchanges, directory sign-ins and network refusals.
+
+    JSON output is `{"events": [...], "nextCursor": ...}`; `--query` applies to that."""
+    _run(config, options, lambda store, query: store.login_events(query), _LOGIN_TABLE)
 
 
-@audit.command("repository-events")
+@logs.command("repository")
 @click.option("--operation", type=click.Choice([o.value for o in RepositoryOperation]), help="Only this operation.")
 @click.option("--repository", help="Only events of this repository.")
 @_query_options
-def repository_events(config: Path | None, output: str, **options: Any) -> None:
-    """Pushes, pulls and deletes of manifests and tags."""
-    _run(config, output, options, lambda store, query: store.repository_events(query), _REPOSITORY_TABLE)
+def repository_events(config: Path | None, **options: Any) -> None:
+    """Pushes, pulls and deletes of manifests and tags.
+
+    JSON output is `{"events": [...], "nextCursor": ...}`; `--query` applies to that."""
+    _run(config, options, lambda store, query: store.repository_events(query), _REPOSITORY_TABLE)
+
+
+audit.add_command(login_events, "login-events")
+audit.add_command(repository_events, "repository-events")
 
 
 def _run(
     config: Path | None,
-    output: str,
     options: dict[str, Any],
     query_page: Callable[[AuditStore, EventQuery], Page[LoginEvent] | Page[RepositoryEvent]],
     columns: Sequence[str],
@@ -117,11 +132,8 @@ def _run(
     finally:
         metadata.close()
     events = [to_json(event) for event in page.events]
-    if output == "json":
-        click.echo(json.dumps({"events": events, "nextCursor": page.next_cursor}, indent=2, ensure_ascii=False))
-        return
-    click.echo(_table(events, columns))
-    if page.next_cursor is not None:
+    emit({"events": events, "nextCursor": page.next_cursor}, columns=columns, rows=lambda result: result["events"])
+    if page.next_cursor is not None and current_choice().format is not OutputFormat.JSON:
         click.echo(f"(more: --cursor {page.next_cursor})", err=True)
 
 
@@ -138,16 +150,3 @@ def _query(options: dict[str, Any], now: float) -> EventQuery:
         limit=options["limit"],
         cursor=options.get("cursor"),
     )
-
-
-def _table(events: list[dict[str, Any]], columns: Sequence[str]) -> str:
-    rows = [[_cell(event[column]) for column in columns] for event in events]
-    widths = [max([len(column), *(len(row[i]) for row in rows)]) for i, column in enumerate(columns)]
-    lines = ["  ".join(text.ljust(width) for text, width in zip(columns, widths, strict=True)).rstrip()]
-    lines += ["  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip() for row in rows]
-    return "\n".join(lines)
-
-
-def _cell(value: object) -> str:
-    text = str(value)
-    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,4 +1,7 @@
-"""`dockyard`: serve the registry and maintain its storage. Verbs follow `az acr` where one exists."""
+"""`dockyard`: serve the registry and maintain its storage. Verbs follow `az acr` where one exists.
+
+Every failure is reported as `error: …` and `fix: …` (see `cli.errors`); `--debug` adds the traceback.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ from typing import Any
 import click
 
 from dockyard.access.roles import PermissionsMode
-from dockyard.cli.audit import audit
+from dockyard.cli.audit import audit, logs
+from dockyard.cli.errors import DockyardGroup
 from dockyard.cli.network import network_rule
 from dockyard.cli.options import config_option, data_dir_option, load
 from dockyard.cli.repository import repository
@@ -37,10 +41,13 @@ def _settings_epilog() -> str:
     return "\n\n".join(lines)
 
 
-@click.group(epilog=_settings_epilog())
+@click.group(cls=DockyardGroup, epilog=_settings_epilog())
 @click.version_option(package_name="dockyard")
-def main() -> None:
-    """Dockyard: a self-hosted OCI registry with ACR-style sign-in."""
+@click.option("--debug", is_flag=True, help="Show the traceback of a failure, and debug logs.")
+def main(debug: bool) -> None:
+    """Dockyard: a self-hosted OCI registry with ACR-style sign-in.
+
+    Shell completion: eval "$(_DOCKYARD_COMPLETE=bash_source dockyard)" (zsh_source, fish_source)."""
 
 
 @main.command()
@@ -227,5 +234,6 @@ def certificates(config: Path | None, **flags: Any) -> None:
 
 
 main.add_command(repository)
+main.add_command(logs)
 main.add_command(audit)
 main.add_command(network_rule)

@@ -5,7 +5,6 @@ networks (admitted even with public network access disabled) and trusted proxies
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from typing import Any
 import click
 
 from dockyard.cli.options import load, store_options
+from dockyard.cli.output import emit, output_options
 from dockyard.metadata.store import MetadataStore
 from dockyard.network.addresses import parse_cidr
 from dockyard.network.errors import NetworkRuleError
@@ -83,12 +83,25 @@ def _requested(
 
 
 def _show(properties: PropertiesStore) -> None:
-    click.echo(json.dumps(to_json(properties.current().network_rules), indent=2))
+    emit(to_json(properties.current().network_rules), columns=("Setting", "Value"), rows=_rows)
+
+
+def _rows(rules: dict[str, Any]) -> list[dict[str, str]]:
+    """The network properties as a table: one row per setting, IP rule, trusted network and proxy."""
+    rule_set = rules["networkRuleSet"]
+    return [
+        {"Setting": "publicNetworkAccess", "Value": rules["publicNetworkAccess"]},
+        {"Setting": "defaultAction", "Value": rule_set["defaultAction"]},
+        *({"Setting": "ipRule", "Value": rule["value"]} for rule in rule_set["ipRules"]),
+        *({"Setting": "trustedNetwork", "Value": value} for value in rules["trustedNetworks"]),
+        *({"Setting": "trustedProxy", "Value": value} for value in rules["trustedProxies"]),
+    ]
 
 
 @network_rule.command()
 @_range_options
 @store_options
+@output_options()
 def add(
     config: Path | None,
     ip_addresses: tuple[str, ...],
@@ -110,6 +123,7 @@ def add(
 @network_rule.command()
 @_range_options
 @store_options
+@output_options()
 def remove(
     config: Path | None,
     ip_addresses: tuple[str, ...],
@@ -127,6 +141,7 @@ def remove(
 
 @network_rule.command("list")
 @store_options
+@output_options()
 def list_rules(config: Path | None, **flags: Any) -> None:
     """Print the network properties: publicNetworkAccess, networkRuleSet (defaultAction, ipRules),
     trustedNetworks and trustedProxies."""

@@ -3,7 +3,6 @@ as `az acr repository update|show` sets and prints them."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,10 @@ from typing import Any
 import click
 
 from dockyard.access.model import ChangeableAttributes
+from dockyard.cli.errors import CliError
 from dockyard.cli.options import load, store_options
-from dockyard.content.errors import ContentError
+from dockyard.cli.output import emit, output_options
+from dockyard.content.errors import ContentError, ManifestUnknown, NameUnknown
 from dockyard.content.locks import get_attributes, set_attributes, to_json
 from dockyard.content.registry import Registry
 
@@ -54,10 +55,18 @@ def _run(config: Path | None, flags: dict[str, Any], use_case: Callable[[Registr
         registry.metadata.migrate()
         attributes = use_case(registry)
     except ContentError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise CliError(exc.message, fix=_fix(exc)) from exc
     finally:
         registry.metadata.close()
-    click.echo(json.dumps(to_json(attributes), indent=2))
+    emit(to_json(attributes))
+
+
+def _fix(exc: ContentError) -> str | None:
+    if isinstance(exc, NameUnknown):
+        return "check the repository name (lower case, as pushed); `skopeo list-tags` shows what exists"
+    if isinstance(exc, ManifestUnknown):
+        return "check the tag or digest: `skopeo list-tags docker://<login server>/<repository>` lists the tags"
+    return None
 
 
 _FLAG_HELP = {
@@ -75,6 +84,7 @@ _FLAG_HELP = {
 @click.option("--delete-enabled", type=bool, default=None, help=_FLAG_HELP["delete"])
 @click.option("--list-enabled", type=bool, default=None, help=_FLAG_HELP["list"])
 @store_options
+@output_options()
 def update(
     config: Path | None,
     repository_name: str | None,
@@ -108,6 +118,7 @@ def update(
 @repository.command()
 @_target_options
 @store_options
+@output_options()
 def show(config: Path | None, repository_name: str | None, image: str | None, **flags: Any) -> None:
     """Print the changeable attributes of a repository or an image (its own, not combined)."""
     name, tag, digest = _target(repository_name, image)
