@@ -10,6 +10,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.routing import Mount
 
 from dockyard.access.policy import Policy
 from dockyard.audit.store import AuditStore
@@ -29,6 +30,8 @@ from dockyard.directory.service import OWNER_USER_NAME, bootstrap_owner
 from dockyard.directory.store import DirectoryStore
 from dockyard.distribution import errors
 from dockyard.distribution.routes import routes
+from dockyard.management.api import management_app
+from dockyard.management.authentication import DirectoryBearer
 from dockyard.metadata.store import MetadataStore
 from dockyard.network.middleware import NetworkRulesMiddleware
 from dockyard.policy.store import PolicyStore
@@ -186,8 +189,13 @@ def create_app(settings: Settings, access: AccessController | None = None) -> St
     if access is None and settings.authentication == "token":
         token_service, directory_tokens, access = _token_access(settings, registry)
     properties = PropertiesStore(registry.metadata.engine, registry.clock)  # network rules: cached, 1 s
+    management = (
+        [Mount("/api", management_app(settings, registry, DirectoryBearer(directory_tokens)))]
+        if directory_tokens
+        else []
+    )
     app = Starlette(
-        routes=[*routes, *auth_routes] if token_service else routes,  # the data plane is matched first
+        routes=[*routes, *auth_routes, *management] if token_service else routes,  # the data plane is matched first
         middleware=[
             Middleware(
                 NetworkRulesMiddleware,

@@ -1,0 +1,8 @@
+"""The management API's resources, one module each; `OPERATIONS` is the whole API, in route order."""
+
+from __future__ import annotations
+
+from dockyard.management.operations import Operation
+from dockyard.management.resources import registry
+
+OPERATIONS: list[Operation] = [*registry.OPERATIONS]
