@@ -15,6 +15,7 @@ import click
 from dockyard.access.roles import PermissionsMode
 from dockyard.cli.audit import audit, logs
 from dockyard.cli.errors import DockyardGroup
+from dockyard.cli.login import login, logout
 from dockyard.cli.network import network_rule
 from dockyard.cli.options import config_option, data_dir_option, load
 from dockyard.cli.repository import repository
@@ -233,6 +234,8 @@ def certificates(config: Path | None, **flags: Any) -> None:
     click.echo(signing_keys(_settings(config, **flags)).certificate_bundle(time.time()).decode(), nl=False)
 
 
+main.add_command(login)
+main.add_command(logout)
 main.add_command(repository)
 main.add_command(logs)
 main.add_command(audit)
