@@ -8,7 +8,8 @@ the API accepts and answers.
 
 Supported: `str`, `int`, `float`, `bool`, `StrEnum`s, `X | None`, `list[X]`, nested dataclasses,
 `datetime` (RFC 3339 strings), and `Annotated[X, Constraint(...)]` for lengths, patterns and ranges.
-JSON names are the fields' names in camelCase unless `json_name()` says otherwise. A request field
+JSON names are the fields' names in camelCase, or in PascalCase for a model whose `JSON_CASE` is
+"pascal" (the audit log's columns). A request field
 without a default is required; unknown fields are refused.
 """
 
@@ -26,7 +27,6 @@ from functools import cache
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
-_JSON_NAME = "json_name"
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,6 @@ class SchemaViolation(ValueError):
         self.message = message
 
 
-def json_name(name: str) -> dict[str, str]:
-    """Field metadata giving a field its JSON name (`field(metadata=json_name("TimeGenerated"))`)."""
-    return {_JSON_NAME: name}
-
-
 def camel(name: str) -> str:
     """`admin_user_enabled` -> `adminUserEnabled`."""
     head, *rest = name.split("_")
@@ -88,10 +83,11 @@ class _Field:
 @cache
 def _fields(model: type) -> tuple[_Field, ...]:
     hints = typing.get_type_hints(model, include_extras=True)
+    pascal = getattr(model, "JSON_CASE", "camel") == "pascal"
     return tuple(
         _Field(
             f.name,
-            f.metadata.get(_JSON_NAME, camel(f.name)),
+            camel(f.name)[:1].upper() + camel(f.name)[1:] if pascal else camel(f.name),
             hints[f.name],
             f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
         )

@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from dockyard.management.operations import Operation
-from dockyard.management.resources import registry
+from dockyard.management.resources import applications, events, principals, registry, repositories, roles, tokens
 
-OPERATIONS: list[Operation] = [*registry.OPERATIONS]
+OPERATIONS: list[Operation] = [
+    *registry.OPERATIONS,
+    *principals.OPERATIONS,
+    *applications.OPERATIONS,
+    *roles.OPERATIONS,
+    *tokens.OPERATIONS,
+    *repositories.OPERATIONS,
+    *events.OPERATIONS,
+]
