@@ -12,8 +12,9 @@ import anyio
 import pytest
 
 from dockyard.audit.model import LoginEvent, LoginOperation, RepositoryEvent, ResultType
+from dockyard.audit.sink import LOGIN_EVENTS_FILE, REPOSITORY_EVENTS_FILE
 from dockyard.audit.store import AuditStore, EventQuery, JsonLines
-from dockyard.audit.writer import LOGIN_EVENTS_FILE, REPOSITORY_EVENTS_FILE, AuditWriter
+from dockyard.audit.writer import AuditWriter
 from dockyard.metadata.store import MetadataStore
 from dockyard.network.refusal import RefusedRequest
 from dockyard.network.rules import NetworkReason

@@ -91,6 +91,10 @@ class RepositoryEvent(NamedTuple):
     reason: str  # the OCI error code of a failure
 
 
+#: A `RepositoryEvent` as a plain tuple of its fields, in order: how the hot path queues one.
+RepositoryRow = tuple[Any, ...]
+
+
 Event = LoginEvent | RepositoryEvent
 
 #: Field name -> column name, as ACR's log tables spell it.

@@ -3,7 +3,7 @@ delete. A handler wraps its work in `with repository_event(...) as event:`, tell
 request acts as and which manifest it touched, and the event is recorded when the block ends — a
 success, or a failure with the OCI code the exception is answered with.
 
-This runs on the hot path of every pull: the event is one tuple handed to the audit writer's queue,
+This runs on the hot path of every pull: the event is one plain tuple handed to the audit writer's queue,
 and with the audit off `repository_event` returns a shared object whose methods do nothing.
 """
 
@@ -30,8 +30,8 @@ _DONE = {
 _AUTHORIZATION = b"authorization"
 _MAX_USER_AGENT = 512
 _ANONYMOUS_GRANT = Grant(ANONYMOUS, ANONYMOUS)
-# `tuple.__new__` skips the named tuple's keyword-friendly `__new__`, a Python function of 19 arguments.
-_event = tuple.__new__
+_SUCCESS = ResultType.SUCCESS.value
+_VALUE = {operation: operation.value for operation in RepositoryOperation}
 
 
 class RecordedOperation:
@@ -103,30 +103,27 @@ class RecordedOperation:
                 agent = value[:_MAX_USER_AGENT].decode("latin-1")
                 break
         audit = self._audit
-        audit.record(
-            _event(
-                RepositoryEvent,
-                (
-                    self._time,
-                    self._operation,
-                    grant.subject,
-                    grant.name,
-                    audit.login_server,
-                    self._repository,
-                    self._tag,
-                    self._digest,
-                    self._artifact_type or "",
-                    self._media_type,
-                    self._size,
-                    ip or caller_ip(self._request),
-                    agent,
-                    ResultType.SUCCESS,
-                    _DONE[self._operation],
-                    round((time.perf_counter() - self._started) * 1000, 3),
-                    grant.jwt_id,
-                    "",  # the correlation id, given when stored
-                    "",
-                ),
+        audit.record_repository_row(
+            (  # RepositoryEvent's fields, in order
+                self._time,
+                _VALUE[self._operation],  # plain strings: a tuple of nothing else is untracked by the GC
+                grant.subject,
+                grant.name,
+                audit.login_server,
+                self._repository,
+                self._tag,
+                self._digest,
+                self._artifact_type or "",
+                self._media_type,
+                self._size,
+                ip or caller_ip(self._request),
+                agent,
+                _SUCCESS,
+                _DONE[self._operation],
+                round((time.perf_counter() - self._started) * 1000, 3),
+                grant.jwt_id,
+                "",  # the correlation id, given when stored
+                "",
             )
         )
 

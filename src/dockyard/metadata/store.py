@@ -120,6 +120,11 @@ class MetadataStore:
         self._writer = self._engine.execution_options(dockyard_write=True)
 
     @property
+    def shared(self) -> bool:
+        """Whether another process can open this database by its URL (anything but in-memory SQLite)."""
+        return self._engine.dialect.name != "sqlite" or self._sqlite_path is not None
+
+    @property
     def engine(self) -> Engine:
         """The engine, for stores that share this database (the directory)."""
         return self._engine

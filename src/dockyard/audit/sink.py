@@ -1,0 +1,204 @@
+"""Where batches of events end up, and the process that puts them there.
+
+`EventSink` writes a batch — one transaction in the metadata store, then one `write()` per JSON-lines
+file — and prunes what retention no longer keeps, in the tables and in the rotated files.
+
+`SinkProcess` is a child process (`python -m dockyard.audit.sink`) running an `EventSink`. A server
+hands it each batch through a pipe and goes on: the database work, which costs several times what
+queueing the events did, then runs on another core, outside the server's interpreter and its GIL.
+The child stops when the pipe closes (the server stopped, cleanly or not) after writing everything
+it received; it ignores SIGINT and SIGTERM so that a Ctrl-C or a service manager's stop, which reach
+the whole process group, cannot cut it off before the server's last batch.
+
+The pipe carries frames: a 4-byte little-endian length, then a pickle. The first frame is the
+`SinkConfig`; each further one is a batch `(login rows, repository rows)` of plain tuples. The
+database URL travels in that first frame, never on the command line where `ps` would show it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import pickle
+import signal
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from dockyard.audit.model import LoginEvent, RepositoryEvent, RepositoryRow
+from dockyard.audit.store import AuditStore
+
+log = logging.getLogger("dockyard.audit")
+
+LOGIN_EVENTS_FILE = "login-events.jsonl"
+REPOSITORY_EVENTS_FILE = "repository-events.jsonl"
+PRUNE_EVERY_SECONDS = 3600
+STOP_TIMEOUT_SECONDS = 60.0
+_DAY = 86400
+_HEADER = struct.Struct("<I")
+_new = tuple.__new__
+
+
+@dataclass(frozen=True)
+class SinkConfig:
+    """What a sink process needs: where the events go and how long they are kept."""
+
+    database_url: str
+    directory: str
+    retention_days: int
+
+
+class EventSink:
+    """Writes batches to the metadata store and the JSON-lines files under `directory`."""
+
+    def __init__(self, store: AuditStore, directory: Path) -> None:
+        self._store = store
+        self._directory = directory
+
+    def write(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> int:
+        """Store a batch and append it as JSON lines; return how many events it held. A batch the
+        database refuses is logged and still reaches the JSON lines."""
+        try:
+            lines = self._store.add(logins, repositories)
+        except Exception:
+            count = len(logins) + len(repositories)
+            log.exception("storing %d audit events failed; they are written to the JSON lines only", count)
+            lines = self._store.render(logins, repositories)
+        self._append(LOGIN_EVENTS_FILE, lines.logins)
+        self._append(REPOSITORY_EVENTS_FILE, lines.repositories)
+        return len(logins) + len(repositories)
+
+    def prune(self, now: float, retention_days: int) -> int:
+        """Remove events older than `retention_days` (none when it is 0 or less) from the tables, and
+        rotate the JSON-lines files: a file last written on an earlier day (UTC) is renamed
+        `<name>.<that day>`, and rotated files older than the retention period are deleted."""
+        if retention_days <= 0:
+            return 0
+        removed = self._store.prune(now - retention_days * _DAY)
+        today = _day(now)
+        oldest_kept = _day(now - retention_days * _DAY)
+        for name in (LOGIN_EVENTS_FILE, REPOSITORY_EVENTS_FILE):
+            self._rotate(name, today, oldest_kept)
+        return removed
+
+    def _rotate(self, name: str, today: str, oldest_kept: str) -> None:
+        current = self._directory / name
+        try:
+            last_written = _day(current.stat().st_mtime)
+            if last_written < today and not current.with_name(f"{name}.{last_written}").exists():
+                current.rename(current.with_name(f"{name}.{last_written}"))
+        except FileNotFoundError:  # nothing written yet, or another worker rotated it first
+            pass
+        for rotated in self._directory.glob(f"{name}.*"):
+            if rotated.name[len(name) + 1 :] < oldest_kept:
+                rotated.unlink(missing_ok=True)
+
+    def _append(self, name: str, lines: str) -> None:
+        if not lines:
+            return
+        data = lines.encode()
+        # Opened per batch, so rotation (ours or a log rotator's) may move the file away at any time.
+        self._directory.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(self._directory / name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+        finally:
+            os.close(descriptor)
+
+
+class SinkProcess:
+    """The server's end of a sink process: `frame()` a batch, then `write()` it. `write()` blocks while
+    the pipe is full: call it off the event loop. An `OSError` from it means the child is gone."""
+
+    def __init__(self, config: SinkConfig) -> None:
+        self._child = subprocess.Popen(
+            [sys.executable, "-m", "dockyard.audit.sink"],
+            stdin=subprocess.PIPE,
+            close_fds=True,
+        )
+        self.write(_frame(config))
+
+    @staticmethod
+    def frame(logins: Sequence[LoginEvent], repositories: Sequence[RepositoryRow]) -> bytes:
+        """A batch as the bytes `write()` sends."""
+        # Plain tuples pickle several times faster than named tuples.
+        return _frame((list(map(tuple, logins)), repositories))
+
+    def write(self, frame: bytes) -> None:
+        """Send a frame to the child."""
+        stdin = self._child.stdin
+        assert stdin is not None
+        stdin.write(frame)
+        stdin.flush()
+
+    def close(self, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
+        """Close the pipe and wait for the child to write what it received; False if it failed or hung."""
+        stdin = self._child.stdin
+        try:
+            if stdin is not None:
+                stdin.close()
+            return self._child.wait(timeout) == 0
+        except (OSError, subprocess.TimeoutExpired):
+            self._child.kill()
+            return False
+
+
+def serve(source: IO[bytes]) -> None:
+    """The child's loop: read the config, then write batches until the pipe closes; prune at start
+    and hourly."""
+    from dockyard.metadata.store import MetadataStore  # the child's imports, not the server's
+
+    config = _read_frame(source)
+    assert isinstance(config, SinkConfig)
+    metadata = MetadataStore(config.database_url)
+    sink = EventSink(AuditStore(metadata.engine), Path(config.directory))
+    next_prune = 0.0
+    try:
+        while (batch := _read_frame(source)) is not None:
+            logins, repositories = batch
+            sink.write([_new(LoginEvent, row) for row in logins], [_new(RepositoryEvent, row) for row in repositories])
+            if time.monotonic() >= next_prune:
+                next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+                try:
+                    sink.prune(time.time(), config.retention_days)
+                except Exception:  # the next round tries again
+                    log.exception("pruning audit events failed")
+    finally:
+        metadata.close()
+
+
+def _frame(value: object) -> bytes:
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(payload)) + payload
+
+
+def _read_frame(source: IO[bytes]) -> Any:
+    header = source.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        return None
+    (length,) = _HEADER.unpack(header)
+    payload = source.read(length)
+    if len(payload) < length:
+        return None  # the server died halfway through a frame: that batch is lost, as the docs say
+    return pickle.loads(payload)
+
+
+def _day(timestamp: float) -> str:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).date().isoformat()
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from dockyard.audit import sink  # the module itself, not this `__main__` copy, defines what is unpickled
+
+    sink.serve(sys.stdin.buffer)
