@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
 
 from dockyard.access.control_plane import decide_control
 from dockyard.content.registry import Registry
@@ -60,7 +62,9 @@ def management_app(
     listed = list(operations)
     document = openapi_document(listed)
     routes = [
-        Route(op.route_path.removeprefix("/api"), _endpoint(op, management, authenticator), methods=[op.method])
+        _whole_path(
+            Route(op.route_path.removeprefix("/api"), _endpoint(op, management, authenticator), methods=[op.method])
+        )
         for op in listed
     ]
     routes.append(Route("/openapi.json", lambda request: JSONResponse(document), methods=["GET"]))
@@ -68,6 +72,21 @@ def management_app(
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},
     )
+
+
+def mount(app: ASGIApp) -> Mount:
+    """The management app mounted at `/api`, owning every path below it (newlines included), so even a
+    nonsense path there is answered in this API's error format."""
+    return _whole_path(Mount("/api", app))
+
+
+_Matched = TypeVar("_Matched", Route, Mount)
+
+
+def _whole_path(route: _Matched) -> _Matched:
+    # Starlette's `{x:path}` is `.*`, which stops at a newline: a decoded %0A would fall through.
+    route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
+    return route
 
 
 def _endpoint(operation: Operation, management: Management, authenticator: Authenticator) -> Any:

@@ -27,7 +27,6 @@ class ErrorCode(StrEnum):
     EXPIRED_AUTHENTICATION_TOKEN = "ExpiredAuthenticationToken"
     AUTHORIZATION_FAILED = "AuthorizationFailed"
     INVALID_REQUEST_CONTENT = "InvalidRequestContent"
-    UNSUPPORTED_MEDIA_TYPE = "UnsupportedMediaType"
     INVALID_PARAMETER = "InvalidParameter"
     INVALID_VALUE = "InvalidValue"
     INVALID_CONDITION = "InvalidCondition"
@@ -50,7 +49,6 @@ _STATUS = {
     ErrorCode.EXPIRED_AUTHENTICATION_TOKEN: 401,
     ErrorCode.AUTHORIZATION_FAILED: 403,
     ErrorCode.INVALID_REQUEST_CONTENT: 400,
-    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.INVALID_PARAMETER: 422,
     ErrorCode.INVALID_VALUE: 400,
     ErrorCode.INVALID_CONDITION: 400,

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 
 import httpx
 from anyio.from_thread import start_blocking_portal
-from starlette.routing import Mount, Router
+from starlette.routing import Router
 
-from dockyard.management.api import management_app
+from dockyard.management.api import management_app, mount
 from dockyard.management.authentication import Operator
 from dockyard.settings import Settings
 
@@ -70,7 +70,7 @@ def operator_client(settings: Settings) -> httpx.Client:
     on_close.callback(registry.metadata.close)
     try:
         registry.metadata.migrate()
-        app = Router([Mount("/api", management_app(settings, registry, Operator()))])
+        app = Router([mount(management_app(settings, registry, Operator()))])
         transport = _PortalTransport(app, on_close)
     except BaseException:
         on_close.close()

@@ -267,8 +267,9 @@ def _operations(kind: PrincipalKind) -> list[Operation]:
         fed_read, fed_write = A.IDENTITY_FEDERATED_CREDENTIALS_READ, A.IDENTITY_FEDERATED_CREDENTIALS_WRITE
         fed_delete, create, label = A.IDENTITY_FEDERATED_CREDENTIALS_DELETE, create_managed_identity, "managed identity"
     one, federated = f"{base}/{key}", f"{base}/{key}/federatedCredentials"
+    plural = "service principals" if kind is _SP else "managed identities"
     return [
-        Operation("GET", base, read, f"List {label}s", h["list"], _TAG, response=PrincipalList),
+        Operation("GET", base, read, f"List {plural}", h["list"], _TAG, response=PrincipalList),
         Operation("POST", base, write, f"Create a {label}", create, _TAG,
                   body=ApplicationCreate, response=ApplicationCreated, status=201),
         Operation("GET", one, read, f"Show a {label}", h["show"], _TAG, response=PrincipalView),
