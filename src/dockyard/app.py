@@ -10,7 +10,6 @@ import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.routing import Mount
 
 from dockyard.access.policy import Policy
 from dockyard.audit.store import AuditStore
@@ -30,7 +29,7 @@ from dockyard.directory.service import OWNER_USER_NAME, bootstrap_owner
 from dockyard.directory.store import DirectoryStore
 from dockyard.distribution import errors
 from dockyard.distribution.routes import routes
-from dockyard.management.api import management_app
+from dockyard.management.api import management_app, mount
 from dockyard.management.authentication import DirectoryBearer
 from dockyard.metadata.store import MetadataStore
 from dockyard.network.middleware import NetworkRulesMiddleware
@@ -164,7 +163,6 @@ def _audit_writer(settings: Settings, registry: Registry) -> AuditWriter:
         retention_days=settings.audit_retention_days,
         enabled=settings.audit_enabled,
         clock=registry.clock,
-        database_url=registry.metadata.url if registry.metadata.shared else None,  # for the sink process
     )
 
 
@@ -191,9 +189,7 @@ def create_app(settings: Settings, access: AccessController | None = None) -> St
         token_service, directory_tokens, access = _token_access(settings, registry)
     properties = PropertiesStore(registry.metadata.engine, registry.clock)  # network rules: cached, 1 s
     management = (
-        [Mount("/api", management_app(settings, registry, DirectoryBearer(directory_tokens)))]
-        if directory_tokens
-        else []
+        [mount(management_app(settings, registry, DirectoryBearer(directory_tokens)))] if directory_tokens else []
     )
     app = Starlette(
         routes=[*routes, *auth_routes, *management] if token_service else routes,  # the data plane is matched first
