@@ -163,6 +163,7 @@ def _audit_writer(settings: Settings, registry: Registry) -> AuditWriter:
         retention_days=settings.audit_retention_days,
         enabled=settings.audit_enabled,
         clock=registry.clock,
+        database_url=registry.metadata.url if registry.metadata.shared else None,  # for the sink process
     )
 
 
