@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import sys
 import time
 from pathlib import Path
 
-from bench.rawhttp import BlobSource, Connection, parse_head
-from bench.registry import push_chunked, push_monolithic
+from bench.rawhttp import BlobSource, Connection, expect, parse_head
+from bench.registry import push_chunked, push_monolithic, sha256_digest
 
 _BUF = 1 << 20
 
@@ -25,7 +26,8 @@ _BUF = 1 << 20
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line, run one push or one timed pull, print the result as JSON."""
     args = _parser().parse_args(argv)
-    result = _push(args) if args.command == "push" else _pull(args)
+    run = {"push": _push, "pull": _pull, "small": _small}[args.command]
+    result = run(args)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 
@@ -46,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     pull.add_argument("--path", required=True)
     pull.add_argument("--clients", type=int, default=1)
     pull.add_argument("--duration", type=float, default=3.0)
+    small = sub.add_parser("small", help="push and pull COUNT small blobs, one after another, on one connection")
+    small.add_argument("--port", type=int, required=True)
+    small.add_argument("--repo", required=True)
+    small.add_argument("--count", type=int, default=1000)
+    small.add_argument("--size", type=int, default=4096)
     return parser
 
 
@@ -59,6 +66,32 @@ def _push(args: argparse.Namespace) -> dict[str, object]:
             push_monolithic(conn, args.repo, blob, args.digest)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {"bytes": blob.size, "seconds": seconds, "cpu_s": cpu}
+
+
+def _small(args: argparse.Namespace) -> dict[str, object]:
+    """The many-layers case: each round trip pushes a fresh random blob (POST, PUT ?digest=) and pulls
+    it back (GET), so nothing is ever found already stored; latencies are per round trip."""
+    blobs = [os.urandom(args.size) for _ in range(args.count)]
+    digests = [sha256_digest(blob) for blob in blobs]
+    latencies = []
+    with Connection("127.0.0.1", args.port) as conn:
+        start, cpu = time.perf_counter(), time.process_time()
+        for blob, digest in zip(blobs, digests, strict=True):
+            began = time.perf_counter()
+            push_monolithic(conn, args.repo, blob, digest)
+            got = expect(conn.request("GET", f"/v2/{args.repo}/blobs/{digest}"), 200, what=f"GET blob {digest}")
+            if len(got.body) != args.size:
+                raise RuntimeError(f"GET blob {digest} returned {len(got.body)} bytes, not {args.size}")
+            latencies.append(time.perf_counter() - began)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    latencies.sort()
+    return {
+        "round_trips": args.count,
+        "seconds": seconds,
+        "cpu_s": cpu,
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[min(len(latencies) - 1, len(latencies) * 99 // 100)] * 1000,
+    }
 
 
 def _pull(args: argparse.Namespace) -> dict[str, object]:

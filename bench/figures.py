@@ -39,6 +39,16 @@ NO_REFERENCE = (
 CHUNK = 8 << 20
 _TAIL = 32
 MANIFEST_PATH = f"/v2/{SEED_REPO}/manifests/{SEED_TAG}"
+SMALL_BLOBS = 1000
+SMALL_BLOB_SIZE = 4096
+# Listing: the open servers hold LISTING_REPOSITORIES repositories besides the seed (see registry.seed_many).
+LISTING_CONNECTIONS = 16
+CATALOG_PATH = "/v2/_catalog?n=100"
+TAGS_PATH = f"/v2/{SEED_REPO}/tags/list"
+LISTING_NOTE = (
+    "both registries hold 10,000 repositories (each a one-layer image) besides the seed; the catalog request "
+    "asks for the first page of 100, the tags list is the seed repository's."
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,6 +126,18 @@ def _head(connections: int) -> Runner:
     return run
 
 
+def _small_blobs(server: Server, round_no: int, _work: Workload) -> load.Sample:
+    return load.small_blobs(server, f"bench/small-r{round_no}", SMALL_BLOBS, SMALL_BLOB_SIZE)
+
+
+def _catalog(server: Server, _round: int, work: Workload) -> load.Sample:
+    return load.wrk(server, CATALOG_PATH, LISTING_CONNECTIONS, work.duration, {})
+
+
+def _tags_list(server: Server, _round: int, work: Workload) -> load.Sample:
+    return load.wrk(server, TAGS_PATH, LISTING_CONNECTIONS, work.duration, {})
+
+
 def _signed_in(server: Server) -> ServerAuth:
     if server.auth is None or not server.auth.refresh_token:
         raise RuntimeError(f"{server.key} has no token service")
@@ -162,6 +184,15 @@ def all_figures(blob_mib: int) -> list[Figure]:
         Figure("pull_1", f"blob pull {size}, 1 client", "throughput", ALL, _pull(1)),
         Figure("pull_8", f"blob pull {size}, 8 clients", "throughput", ALL, _pull(8)),
     ]
+    figures.append(
+        Figure(
+            "small_blobs",
+            f"small blobs: {SMALL_BLOBS:,} x {SMALL_BLOB_SIZE // 1024} KiB push + pull round trips (1 conn)",
+            "requests",
+            REGISTRIES,
+            _small_blobs,
+        )
+    )
     for c in (1, 16, 64):
         title = f"manifest GET by tag, {c} conn (wrk)"
         figures.append(Figure(f"manifest_get_c{c}", title, "requests", ALL, _get(c)))
@@ -174,6 +205,9 @@ def all_figures(blob_mib: int) -> list[Figure]:
     for c in AUDIT_CONNECTIONS:
         title = f"manifest GET by tag, {c} conn (wrk), auditing on"
         figures.append(Figure(f"manifest_get_audit_c{c}", title, "requests", AUDITING, _get(c), note=AUDIT_NOTE))
+    c = LISTING_CONNECTIONS
+    for key, title, runner in (("catalog", "catalog, first 100", _catalog), ("tags_list", "tags list", _tags_list)):
+        figures.append(Figure(key, f"{title}, {c} conn (wrk)", "requests", REGISTRIES, runner, note=LISTING_NOTE))
     c = TOKEN_CONNECTIONS
     for key, what, runner in (
         ("token_refresh", "refresh token (POST)", _token_refresh(c)),

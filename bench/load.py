@@ -130,6 +130,18 @@ def pull(server: Server, path: str, clients: int, duration: float) -> Sample:
     )
 
 
+def small_blobs(server: Server, repo: str, count: int, size: int) -> Sample:
+    """`count` push-then-pull round trips of `size`-byte blobs on one connection: round trips/s."""
+    argv = [sys.executable, "-m", "bench.client", "small", "--port", str(server.port), "--repo", repo]
+    argv += ["--count", str(count), "--size", str(size)]
+    run = _run(server, argv, timeout=600)
+    result = json.loads(run.stdout)
+    values = {"rps": result["round_trips"] / result["seconds"], "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"]}
+    return Sample(
+        values, result["round_trips"], result["seconds"], run.server_cpu_s, result["cpu_s"], [], run.other_cores
+    )
+
+
 def wrk_get(server: Server, path: str, connections: int, duration: float) -> Sample:
     """wrk GETs of `path` with the manifest Accept header and the server's credentials, if any."""
     headers = {"Accept": MANIFEST_ACCEPT, **server.headers()}

@@ -6,6 +6,7 @@ seed image is the same for every server, so every server answers the same manife
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import hashlib
 import json
@@ -101,6 +102,32 @@ def seed(conn: Connection, image: SeedImage) -> None:
     target = f"/v2/{SEED_REPO}/manifests/{SEED_TAG}"
     expect(conn.request("PUT", target, {"Content-Type": OCI_MANIFEST}, manifest), 201, what="PUT manifest")
     check_manifest(conn, manifest)
+
+
+def seed_many(host: str, port: int, image: SeedImage, count: int, connections: int = 4) -> None:
+    """`count` more repositories, `bench/many/r00000` …, each a one-layer image whose blobs are mounted
+    from the seed repository (the listing figures). Several connections push in parallel."""
+    config = _descriptor(OCI_CONFIG, image.config)
+    layer = _descriptor(OCI_LAYER, image.small_layer)
+    manifest = json.dumps(
+        {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config, "layers": [layer]},
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode()
+
+    def push(first: int) -> None:
+        with Connection(host, port) as conn:
+            for i in range(first, count, connections):
+                repo = f"bench/many/r{i:05d}"
+                for descriptor in (config, layer):
+                    target = f"/v2/{repo}/blobs/uploads/?mount={descriptor['digest']}&from={SEED_REPO}"
+                    expect(conn.request("POST", target), 201, what=f"mount into {repo}")
+                target = f"/v2/{repo}/manifests/{SEED_TAG}"
+                expect(conn.request("PUT", target, {"Content-Type": OCI_MANIFEST}, manifest), 201, what="PUT manifest")
+
+    with concurrent.futures.ThreadPoolExecutor(connections) as pool:
+        for done in [pool.submit(push, first) for first in range(connections)]:
+            done.result()
 
 
 def check_manifest(conn: Connection, manifest: bytes) -> None:

@@ -30,6 +30,9 @@ from bench import docs, environment, load, registry, report, servers, targets
 from bench.figures import MANIFEST_PATH, Figure, Workload, all_figures
 from bench.servers import Server, Unavailable
 
+LISTING_FIGURES = ("catalog", "tags_list")
+LISTING_REPOSITORIES = 10_000
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 QUIET_BUDGET = 60.0  # total seconds a run may spend waiting for other load to calm down
 # Open Dockyard, open reference, nginx; then Dockyard with token auth and the reference with htpasswd;
@@ -150,7 +153,7 @@ def _start_all(
         workdir = tmp / key
         workdir.mkdir()
         try:
-            server = _start(key, workdir, image, args.dockyard_args)
+            server = _start(key, workdir, image, args.dockyard_args, listing=_wants_listing(args, key))
         except (Unavailable, OSError, RuntimeError) as exc:
             status[key] = f"unavailable: {exc}"[:300]
             _log(f"{key}: {status[key]}")
@@ -160,7 +163,13 @@ def _start_all(
         _log(f"{key}: ready on port {server.port}, seeded and verified")
 
 
-def _start(key: str, workdir: Path, image: registry.SeedImage, dockyard_args: str) -> Server:
+def _wants_listing(args: argparse.Namespace, key: str) -> bool:
+    """Whether `key` must hold the listing figures' repositories (the open registries, if those figures run)."""
+    wanted = not args.only or any(k in args.only.split(",") for k in LISTING_FIGURES)
+    return wanted and key in ("dockyard", "reference")
+
+
+def _start(key: str, workdir: Path, image: registry.SeedImage, dockyard_args: str, listing: bool) -> Server:
     if key == "nginx":
         static = workdir / "root"
         registry.write_static_copy(static, image)
@@ -179,6 +188,10 @@ def _start(key: str, workdir: Path, image: registry.SeedImage, dockyard_args: st
             else:
                 registry.seed(conn, image)
         registry.verify_blob(server.url(""), image.big_layer_digest, image.big_layer_size, server.headers())
+        if listing:
+            started = time.monotonic()
+            registry.seed_many(server.host, server.port, image, LISTING_REPOSITORIES)
+            _log(f"{key}: {LISTING_REPOSITORIES:,} more repositories pushed in {time.monotonic() - started:.0f} s")
         if key == "dockyard_auth":
             servers.sign_in_for_pull(server)
     except Exception as exc:
