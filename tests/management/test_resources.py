@@ -176,6 +176,26 @@ def test_repositories_tags_and_manifests_are_listed_locked_and_deleted(api: Api,
     assert owner.get(f"/repositories/{name}/_tags/v1").status_code == 404
 
 
+def test_a_repository_lists_its_manifests_and_is_deleted_whole_unless_a_lock_forbids(
+    api: Api, owner: httpx.Client
+) -> None:
+    name = unique_name()
+    with api.registry.bearer_client(api.registry.access_token(f"repository:{name}:push,pull")) as data_plane:
+        first = push_manifest(data_plane, name, "v1", image_manifest(random_blob(), [random_blob()]))
+        second = push_manifest(data_plane, name, "v2", image_manifest(random_blob(), [random_blob()]))
+    listed = owner.get(f"/repositories/{name}/_manifests").json()["value"]
+    assert {(m["digest"], tuple(m["tags"])) for m in listed} == {(first.digest, ("v1",)), (second.digest, ("v2",))}
+    owner.patch(f"/repositories/{name}/_manifests/{first.digest}", json={"deleteEnabled": False}).raise_for_status()
+
+    refused = owner.delete(f"/repositories/{name}")
+
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "OperationDisallowed")
+    owner.patch(f"/repositories/{name}/_manifests/{first.digest}", json={"deleteEnabled": True}).raise_for_status()
+    assert owner.delete(f"/repositories/{name}").status_code == 204
+    assert owner.get(f"/repositories/{name}/_manifests").status_code == 404
+    assert name not in owner.get("/repositories", params={"n": 1000}).json()["value"]
+
+
 def test_login_events_are_filtered_and_paged(api: Api, owner: httpx.Client) -> None:
     for _ in range(3):
         api.registry.token_response(auth=("nobody-here", "wrong password"))

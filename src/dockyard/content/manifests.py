@@ -24,7 +24,7 @@ from dockyard.content.manifest_format import (
 )
 from dockyard.content.names import validate_tag
 from dockyard.content.registry import Registry
-from dockyard.metadata.store import StoredManifest
+from dockyard.metadata.store import ManifestRow, StoredManifest
 
 MAX_PAGE = 1000
 
@@ -128,6 +128,23 @@ def delete_manifest(registry: Registry, name: str, reference: str) -> None:
         return
     if not registry.metadata.delete_tag(name, validate_tag(reference), guard=delete_guard(name)):
         raise ManifestUnknown(f'manifest tagged by "{reference}" is not found', detail={"reference": reference})
+
+
+def delete_repository(registry: Registry, name: str) -> None:
+    """Delete a repository and everything in it (`az acr repository delete`); its blobs are left to `gc`.
+
+    Refused with `OperationDisallowed` when the repository, or any manifest or tag in it, disables deletes.
+    """
+    if not registry.metadata.delete_repository(name, guard=delete_guard(name, digest="*")):
+        raise NameUnknown("repository name not known to registry", detail={"name": name})
+
+
+def list_manifests(registry: Registry, name: str) -> list[ManifestRow]:
+    """Every manifest of a repository, newest first, with its tags (`az acr manifest list-metadata`)."""
+    found = registry.metadata.list_manifests(name)
+    if found is None:
+        raise NameUnknown("repository name not known to registry", detail={"name": name})
+    return found
 
 
 def page_size(raw: str | None) -> int:

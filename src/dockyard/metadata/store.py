@@ -65,6 +65,18 @@ class ReferrerRow:
 
 
 @dataclass(frozen=True)
+class ManifestRow:
+    """A manifest as a repository listing shows it."""
+
+    digest: str
+    media_type: str
+    artifact_type: str | None
+    size: int
+    created_at: float
+    tags: list[str]
+
+
+@dataclass(frozen=True)
 class UploadSession:
     """An upload session: where it goes and how many bytes it has received."""
 
@@ -438,6 +450,57 @@ class MetadataStore:
                 guard(LockState(locks.repository_flags(connection, repository_id), found[0].manifest_flags, found))
             result = connection.execute(delete(tags).where(tags.c.repository_id == repository_id, tags.c.name == tag))
             return result.rowcount > 0
+
+    def delete_repository(self, name: str, guard: LockGuard | None = None) -> bool:
+        """Delete a repository: its manifests, tags, references and blob links (the blobs themselves are
+        left to `gc`); False when it did not exist.
+
+        `guard` first sees the repository's flags, every tag with its manifest's flags, and, as `manifest`,
+        the flags of all its manifests combined (a flag is off when it is off on any of them).
+        """
+        with self._write() as connection:
+            repository_id = self._repository_id(connection, name)
+            if repository_id is None:
+                return False
+            if guard is not None:
+                combined = connection.execute(
+                    select(*(func.min(column) for column in locks.flag_columns(manifests))).where(
+                        manifests.c.repository_id == repository_id
+                    )
+                ).one()
+                every_manifest = None if combined[0] is None else locks.flags_of(combined)
+                on_it = locks.tag_locks(connection, repository_id, tags.c.repository_id == repository_id)
+                guard(LockState(locks.repository_flags(connection, repository_id), every_manifest, on_it))
+            for table in (tags, manifest_references, manifests, repository_blobs):
+                connection.execute(delete(table).where(table.c.repository_id == repository_id))
+            connection.execute(delete(repositories).where(repositories.c.id == repository_id))
+            return True
+
+    def list_manifests(self, name: str) -> list[ManifestRow] | None:
+        """Every manifest of `name`, newest first, with its tags; None for an unknown repository."""
+        with self._engine.connect() as connection:
+            repository_id = self._repository_id(connection, name)
+            if repository_id is None:
+                return None
+            rows = connection.execute(
+                select(
+                    manifests.c.digest,
+                    manifests.c.media_type,
+                    manifests.c.artifact_type,
+                    manifests.c.size,
+                    manifests.c.created_at,
+                )
+                .where(manifests.c.repository_id == repository_id)
+                .order_by(manifests.c.created_at.desc(), manifests.c.digest)
+            ).all()
+            tagged: dict[str, list[str]] = {}
+            for tag, digest in connection.execute(
+                select(tags.c.name, tags.c.manifest_digest)
+                .where(tags.c.repository_id == repository_id)
+                .order_by(tags.c.name)
+            ):
+                tagged.setdefault(digest, []).append(tag)
+        return [ManifestRow(*row, tags=tagged.get(row.digest, [])) for row in rows]
 
     def list_tags(self, name: str, limit: int, last: str | None) -> list[str] | None:
         """Tags of `name` after `last` in lexical order (at most `limit`), leaving out those whose own or

@@ -2,8 +2,8 @@
 list|show|show-tags|update|delete|untag`. Paths follow ACR's own `/acr/v1/<name>/_tags/<tag>`: a
 repository name may hold slashes, and no name component starts with `_`, so `_tags` is never a name.
 
-Listings are those the data plane gives (list-disabled entries are left out); a repository as a whole
-is not deleted here, only its tags and manifests.
+Listings of names are those the data plane gives (list-disabled entries are left out); the manifests
+listing shows every manifest with its tags (`az acr manifest list-metadata`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ from dockyard.access.control_plane import ControlAction
 from dockyard.access.model import ChangeableAttributes
 from dockyard.content.digests import parse_digest
 from dockyard.content.locks import get_attributes, set_attributes
-from dockyard.content.manifests import catalog, delete_manifest, list_tags, peek_manifest
+from dockyard.content.manifests import (
+    catalog,
+    delete_manifest,
+    delete_repository,
+    list_manifests,
+    list_tags,
+    peek_manifest,
+)
 from dockyard.content.names import validate_name, validate_tag
 from dockyard.management.errors import not_found
 from dockyard.management.operations import Call, Operation, Query
@@ -76,6 +83,25 @@ class ManifestView:
     changeable_attributes: Attributes
 
 
+@dataclass(frozen=True)
+class ManifestSummary:
+    """One manifest of a repository listing."""
+
+    digest: str
+    media_type: str
+    artifact_type: str | None
+    size: int
+    created_time: float  # seconds since the epoch
+    tags: list[str]
+
+
+@dataclass(frozen=True)
+class ManifestList:
+    """Every manifest of a repository, newest first."""
+
+    value: list[ManifestSummary]
+
+
 def _attributes(attributes: ChangeableAttributes) -> Attributes:
     return Attributes(
         attributes.read_enabled, attributes.write_enabled, attributes.delete_enabled, attributes.list_enabled
@@ -115,6 +141,19 @@ def show_repository(call: Call) -> RepositoryView:
 def update_repository(call: Call) -> RepositoryView:
     """Lock or unlock a repository."""
     return RepositoryView(call.path["repository"], _attributes(_changed(call)))
+
+
+def delete_whole_repository(call: Call) -> None:
+    """Delete a repository with all its manifests and tags; refused when a lock disables deletes."""
+    delete_repository(call.management.registry, validate_name(call.path["repository"]))
+
+
+def list_repository_manifests(call: Call) -> ManifestList:
+    """Every manifest of a repository, newest first, with its tags."""
+    rows = list_manifests(call.management.registry, validate_name(call.path["repository"]))
+    return ManifestList(
+        [ManifestSummary(r.digest, r.media_type, r.artifact_type, r.size, r.created_at, r.tags) for r in rows]
+    )
 
 
 def list_repository_tags(call: Call) -> NameList:
@@ -189,6 +228,8 @@ OPERATIONS = [  # the most specific paths first: `{repository}` takes slashes
     Operation("DELETE", _ONE_TAG, A.REPOSITORIES_DELETE, "Untag", delete_tag, _TAG),
     Operation("GET", "/repositories/{repository}/_tags", A.REPOSITORIES_READ, "List a repository's tags",
               list_repository_tags, _TAG, response=NameList, query=_PAGE),
+    Operation("GET", "/repositories/{repository}/_manifests", A.REPOSITORIES_READ, "List a repository's manifests",
+              list_repository_manifests, _TAG, response=ManifestList),
     Operation("GET", _ONE_MANIFEST, A.REPOSITORIES_READ, "Show a manifest", show_manifest, _TAG,
               response=ManifestView),
     Operation("PATCH", _ONE_MANIFEST, A.REPOSITORIES_WRITE, "Lock or unlock a manifest", update_manifest, _TAG,
@@ -201,4 +242,6 @@ OPERATIONS = [  # the most specific paths first: `{repository}` takes slashes
               response=RepositoryView),
     Operation("PATCH", "/repositories/{repository}", A.REPOSITORIES_WRITE, "Lock or unlock a repository",
               update_repository, _TAG, body=AttributesUpdate, response=RepositoryView),
+    Operation("DELETE", "/repositories/{repository}", A.REPOSITORIES_DELETE,
+              "Delete a repository with all its manifests and tags", delete_whole_repository, _TAG),
 ]  # fmt: skip
