@@ -97,6 +97,14 @@ class AuditStore:
         rows = self._select(login_events, query)
         return _page([_login_event(row) for row in rows], rows, query.limit)
 
+    def login_event(self, event_id: str) -> LoginEvent | None:
+        """The login event with this correlation id, or (all digits) this row id; None when there is none."""
+        c = login_events.c
+        match = c.id == int(event_id) if event_id.isdigit() else c.correlation_id == event_id
+        with self._engine.connect() as connection:
+            row = connection.execute(select(login_events).where(match).limit(1)).first()
+        return None if row is None else _login_event(row)
+
     def repository_events(self, query: EventQuery) -> Page[RepositoryEvent]:
         """Repository events matching `query`, newest first."""
         rows = self._select(repository_events, query)

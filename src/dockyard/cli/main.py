@@ -15,6 +15,7 @@ import click
 from dockyard.access.roles import PermissionsMode
 from dockyard.cli.audit import audit, logs
 from dockyard.cli.errors import DockyardGroup
+from dockyard.cli.explain import explain_command
 from dockyard.cli.login import login, logout
 from dockyard.cli.network import network_rule
 from dockyard.cli.options import config_option, data_dir_option, load
@@ -240,3 +241,4 @@ main.add_command(repository)
 main.add_command(logs)
 main.add_command(audit)
 main.add_command(network_rule)
+main.add_command(explain_command)

@@ -73,7 +73,7 @@ def explain(
     locks = _locks(stores, repository, tag) if resource.type == "repository" else ()
     repository_locks = _repository_locks(locks)
     decision = decide(resolved.subject, docker_action, resource, policy, at, locks=repository_locks)
-    network = _network(ip, properties.network_rules) if ip is not None else None
+    network = network_verdict(ip, properties.network_rules) if ip is not None else None
     tag_refusal = _tag_refusal(locks, docker_action)
     refusals = [
         *([finding(network.reason)] if network is not None and not network.admitted else []),
@@ -117,7 +117,8 @@ def _assignments(
     return assignments(subject, action, resource, stores.service.policy(), decision, names)
 
 
-def _network(ip: str, rules: NetworkRules) -> NetworkVerdict:
+def network_verdict(ip: str, rules: NetworkRules) -> NetworkVerdict:
+    """`admit()` for `ip` under `rules`, naming the rule that decided."""
     verdict = admit_client(ip, rules)
     if verdict.rule is not None:
         kind = "trusted network" if verdict.reason is NetworkReason.TRUSTED_NETWORK else "IP rule"

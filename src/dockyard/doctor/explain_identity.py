@@ -14,7 +14,7 @@ from dockyard.access.model import RepositoryToken, TokenPassword, TokenPasswordN
 from dockyard.auth.token_service import ADMIN_SUBJECT_ID, TOKEN_SUBJECT_PREFIX, TokenService
 from dockyard.auth.token_service import _token_subject as token_subject  # the token service's own
 from dockyard.directory.model import Principal, PrincipalKind, canonical_uuid
-from dockyard.doctor.explain_model import Credential, Expiring, iso
+from dockyard.doctor.explain_model import Credential, Expiring
 from dockyard.doctor.explain_texts import Finding, finding
 
 ANONYMOUS = "anonymous"
@@ -165,12 +165,12 @@ def _principal_credential(service: TokenService, resolved: Resolved, principal: 
         )
         federated = tuple(f.name for f in directory.list_federated_credentials(principal.app_id))
         expired = [s for s in secrets if s.expired]
-        for secret in expired:
-            notes.append(f"client secret {secret.name} expired at {iso(secret.expiry)}")
         if refusal is None and not federated and len(expired) == len(secrets):
             refusal = finding("secret_expired") if secrets else finding("no_usable_credential", principal.display_name)
         if expired:
             notes.append("a registry refresh token bought before a secret expired works until it expires itself")
     else:
         notes.insert(0, f"signs in as {principal.user_name!r} with its password (user passwords never expire)")
+    if principal.app_id is not None:
+        notes.insert(0, f"signs in with the application (client) id {principal.app_id}")
     return _credential(resolved, principal.enabled, refusal, secrets, federated, tuple(notes))

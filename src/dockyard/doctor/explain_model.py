@@ -139,7 +139,6 @@ def finding_json(finding: Finding) -> dict[str, str]:
 def to_json(explanation: Explanation) -> dict[str, Any]:
     """The explanation as JSON (camelCase keys, as the management API writes them)."""
     e = explanation
-    c = e.credential
     return {
         "verdict": "allowed" if e.allowed else "denied",
         "reasons": [finding_json(reason) for reason in e.reasons],
@@ -151,21 +150,8 @@ def to_json(explanation: Explanation) -> dict[str, Any]:
         "repository": e.repository,
         "action": e.action,
         "at": iso(e.at),
-        "credential": {
-            "kind": c.kind.value,
-            "id": c.id,
-            "name": c.name,
-            "matchedBy": c.matched_by,
-            "enabled": c.enabled,
-            "signsIn": c.refusal is None,
-            "refusal": finding_json(c.refusal) if c.refusal else None,
-            "secrets": [{"name": s.name, "expiry": iso(s.expiry), "expired": s.expired} for s in c.secrets],
-            "federatedCredentials": list(c.federated_credentials),
-            "notes": list(c.notes),
-        },
-        "network": None
-        if e.network is None
-        else {"ip": e.network.ip, "admitted": e.network.admitted, "reason": e.network.reason, "rule": e.network.rule},
+        "credential": credential_json(e.credential),
+        "network": None if e.network is None else network_json(e.network),
         "permissionsMode": e.mode.value,
         "anonymousPullEnabled": e.anonymous_pull_enabled,
         "assignments": [_assignment_json(a) for a in e.assignments],
@@ -188,6 +174,27 @@ def to_json(explanation: Explanation) -> dict[str, Any]:
         ],
         "notes": list(e.notes),
     }
+
+
+def credential_json(c: Credential) -> dict[str, Any]:
+    """A credential state as JSON (ids, names and expiry dates only)."""
+    return {
+        "kind": c.kind.value,
+        "id": c.id,
+        "name": c.name,
+        "matchedBy": c.matched_by,
+        "enabled": c.enabled,
+        "signsIn": c.refusal is None,
+        "refusal": finding_json(c.refusal) if c.refusal else None,
+        "secrets": [{"name": s.name, "expiry": iso(s.expiry), "expired": s.expired} for s in c.secrets],
+        "federatedCredentials": list(c.federated_credentials),
+        "notes": list(c.notes),
+    }
+
+
+def network_json(n: NetworkVerdict) -> dict[str, Any]:
+    """A network verdict as JSON."""
+    return {"ip": n.ip, "admitted": n.admitted, "reason": n.reason, "rule": n.rule}
 
 
 def _assignment_json(a: AssignmentView) -> dict[str, Any]:
