@@ -16,6 +16,7 @@ from enum import StrEnum
 from dockyard.access.decide import decide
 from dockyard.access.decision import Decision, Resource, SubjectKind
 from dockyard.access.model import ChangeableAttributes
+from dockyard.access.policy import Policy
 from dockyard.content.locks import attributes_of
 from dockyard.doctor.explain_assignments import assignments, scope_map_view
 from dockyard.doctor.explain_identity import Resolved, credential, resolve
@@ -74,27 +75,20 @@ def explain(
     repository_locks = _repository_locks(locks)
     decision = decide(resolved.subject, docker_action, resource, policy, at, locks=repository_locks)
     network = network_verdict(ip, properties.network_rules) if ip is not None else None
-    tag_refusal = _tag_refusal(locks, docker_action)
-    refusals = [
-        *([finding(network.reason)] if network is not None and not network.admitted else []),
-        *([state.refusal] if state.refusal is not None else []),
-        *(of_because(reason) for reason in decision.reasons if not decision.allowed),
-        *([tag_refusal] if tag_refusal is not None else []),
-    ]
-    allowed = not refusals
+    refusals = _refusals(network, state.refusal, decision, _tag_refusal(locks, docker_action))
     return Explanation(
         identity=identity,
         repository=resource.name,
         action=action.value,
         at=at,
-        allowed=allowed,
-        reasons=tuple(_unique(refusals)) if refusals else tuple(of_because(r) for r in decision.reasons),
+        allowed=not refusals,
+        reasons=refusals or tuple(of_because(r) for r in decision.reasons),
         decision=decision,
         credential=state,
         network=network,
         mode=policy.mode,
         anonymous_pull_enabled=policy.anonymous_pull_enabled,
-        assignments=_assignments(stores, resolved, docker_action, resource, decision),
+        assignments=_assignments(stores, resolved, docker_action, resource, policy, decision),
         scope_map=scope_map_view(resolved.subject.scope_map or "", docker_action, resource, policy.scope_maps)
         if resolved.subject.kind is SubjectKind.REPOSITORY_TOKEN
         else None,
@@ -103,8 +97,21 @@ def explain(
     )
 
 
+def _refusals(
+    network: NetworkVerdict | None, sign_in: Finding | None, decision: Decision, tag_lock: Finding | None
+) -> tuple[Finding, ...]:
+    """Every refusal, in the order a request meets them: network rules, sign-in, decide(), tag locks."""
+    refusals = [
+        *([finding(network.reason)] if network is not None and not network.admitted else []),
+        *([sign_in] if sign_in is not None else []),
+        *(of_because(reason) for reason in decision.reasons if not decision.allowed),
+        *([tag_lock] if tag_lock is not None else []),
+    ]
+    return tuple(_unique(refusals))
+
+
 def _assignments(
-    stores: ExplainStores, resolved: Resolved, action: str, resource: Resource, decision: Decision
+    stores: ExplainStores, resolved: Resolved, action: str, resource: Resource, policy: Policy, decision: Decision
 ) -> tuple[AssignmentView, ...]:
     if resolved.principal is None:
         return ()
@@ -114,7 +121,7 @@ def _assignments(
     for group_id in subject.groups:
         group = directory.get_principal(group_id)
         names[group_id] = group.display_name if group is not None else group_id
-    return assignments(subject, action, resource, stores.service.policy(), decision, names)
+    return assignments(subject, action, resource, policy, decision, names)
 
 
 def network_verdict(ip: str, rules: NetworkRules) -> NetworkVerdict:
