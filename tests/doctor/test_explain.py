@@ -284,3 +284,17 @@ def test_a_group_or_an_unknown_name_is_not_an_identity(stores: ExplainStores) ->
     for name in ("Builders", "nobody"):
         with pytest.raises(IdentityNotResolved):
             explain(stores, name, REPOSITORY, "pull", NOW)
+
+
+def test_a_locked_tag_refuses_what_the_repository_allows(stores: ExplainStores) -> None:
+    identity = locked_repository(stores)
+    registry = Registry(stores.metadata, open_blob_store(f"file://{stores.metadata.url.rsplit('/', 1)[0]}/blobs"))
+    set_attributes(registry, REPOSITORY, write_enabled=True)
+    set_attributes(registry, REPOSITORY, tag="v1", write_enabled=False)
+
+    explanation = explain(stores, identity, REPOSITORY, "push", NOW, tag="v1")
+
+    assert explanation.decision.allowed  # decide() reads the repository's own locks
+    assert not explanation.allowed
+    assert explanation.codes == ("image_write_disabled",)
+    assert [lock.target for lock in explanation.locks][:2] == [f"repository {REPOSITORY}", "tag v1"]
