@@ -50,8 +50,12 @@ _METHOD = """\
   `python -m bench.decide` runs this part alone.
 - **Auditing on / off** (issue 5): a sixth server, open Dockyard with `DOCKYARD_AUDIT_ENABLED=false`, is
   seeded like the others; the `auditing on` figures run `wrk` on the manifest GET against it and against the
-  open Dockyard (auditing on, the default: every GET queues a repository event, which a background thread
-  writes to the metadata store and to JSON lines), alternating their order every round.
+  open Dockyard (auditing on, the default: every GET queues a repository event, which the audit sink
+  process writes to the metadata store and to JSON lines), alternating their order every round.
+- **Small blobs**: one connection pushes 1,000 fresh random 4 KiB blobs (`POST`, `PUT ?digest=`) and
+  reads each back (`GET`); round trips per second, p50/p99 per round trip. **Listing**: the open
+  registries also get 10,000 more repositories (one small image each, blobs mounted from the seed)
+  before the runs; `wrk` at 16 connections on `GET /v2/_catalog?n=100` and on the seed's tags list.
 - **Targets** are those of issues 8, 4 and 5; cross-figure ratios (Dockyard bearer over Dockyard open, over the
   reference open) divide medians of figures measured in the same rounds.
 - **Server CPU** is user + system time of the server's whole process tree (from /proc) over the run,
@@ -63,7 +67,13 @@ _METHOD = """\
 
 
 def render(
-    table: str, goals: str, cpu: str, notes: dict[str, list[str]], meta: dict[str, Any], decisions: str = ""
+    table: str,
+    goals: str,
+    cpu: str,
+    notes: dict[str, list[str]],
+    meta: dict[str, Any],
+    decisions: str = "",
+    footprint: str = "",
 ) -> str:
     """The whole page as Markdown; `decisions` is bench/decide.py's table and verdicts, if it ran."""
     from bench.figures import TOKEN_CONNECTIONS
@@ -103,6 +113,14 @@ def render(
         "## Server CPU per unit of work",
         "",
         cpu,
+        "",
+        "## Footprint",
+        "",
+        "Start-up: from exec to the first answer on `/v2/`, fresh data directory (schema created). RSS: summed over "
+        "the server's process tree (Dockyard: the granian supervisor, its worker and the audit sink); idle is "
+        "after seeding and a warm-up, peak is each process's high-water mark at the end of the run.",
+        "",
+        footprint,
         "",
         *_decisions(decisions),
         "## Notes",

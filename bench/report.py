@@ -246,3 +246,18 @@ def write_json(path: Path, document: dict[str, object]) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     os.replace(tmp, path)
+
+
+def footprint_cells(footprint: dict[str, dict[str, float]]) -> dict[str, Cell]:
+    """Start-up time and resident memory of each server, as cells the targets can read."""
+    return {key: Cell(values=dict(values), rounds=1) for key, values in footprint.items()}
+
+
+def footprint_table(footprint: dict[str, dict[str, float]]) -> str:
+    """Markdown: start-up time, idle RSS and peak RSS of each server's whole process tree."""
+    lines = ["| Server | start-up, s | idle RSS, MB | peak RSS, MB |", "|---|---:|---:|---:|"]
+    for key, values in footprint.items():
+        lines.append(
+            f"| {key} | {values['startup_s']:.2f} | {values['idle_rss_mb']:,.0f} | {values['peak_rss_mb']:,.0f} |"
+        )
+    return "\n".join(lines)

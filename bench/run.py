@@ -105,8 +105,14 @@ def _run_in(
     try:
         _start_all(tmp, image, args, running, status)
         _warm_up(running)
+        time.sleep(1)  # let the warm-up's garbage go before the idle sample
+        idle = {key: server.rss_mb() for key, server in running.items()}
         gate = environment.QuietGate(args.quiet_wait, budget=QUIET_BUDGET)
         results = _rounds(args.rounds, figures, running, work, gate)
+        meta["footprint"] = {
+            key: {"startup_s": server.startup_s, "idle_rss_mb": idle[key], "peak_rss_mb": server.rss_mb(peak=True)}
+            for key, server in running.items()
+        }
         meta["quiet_wait_s"] = round(gate.waited, 1)
         meta["filesystem"] = environment.filesystem_of(tmp)
         meta["busy_after"] = environment.busy_processes()
@@ -253,6 +259,7 @@ def _finish(
     cores = os.cpu_count() or 1
     summary = {f.key: report.summarize(f, results[f.key], cores) for f in figures}
     summary.update(decide_bench.summary(timings))
+    summary["footprint"] = report.footprint_cells(meta.get("footprint", {}))
     notes = {f.key: report.notes_for(f, summary[f.key], results[f.key]) for f in figures}
     unavailable = {k: "unavailable" for k, v in status.items() if v != "ok"}
     meta["machine"] = environment.machine()
@@ -262,6 +269,7 @@ def _finish(
     table = report.main_table(figures, summary, unavailable)
     cpu = report.cpu_table(figures, summary)
     decisions = "\n\n".join([decide_bench.table(timings), *decide_bench.verdicts(timings)]) if timings else ""
+    footprint = report.footprint_table(meta.get("footprint", {}))
     goals = targets.all_targets()
     goals_table = targets.table(goals, summary)
     print(table)
@@ -269,6 +277,8 @@ def _finish(
     print(goals_table)
     print()
     print(cpu)
+    print()
+    print(footprint)
     print()
     print(decisions)
     for key, lines in notes.items():
@@ -292,7 +302,7 @@ def _finish(
         "decide": decide_bench.as_json(timings),
     }
     report.write_json(REPO_ROOT / "bench" / "results" / f"{day}.json", document)
-    text = docs.render(table, goals_table, cpu, notes, meta, decisions)
+    text = docs.render(table, goals_table, cpu, notes, meta, decisions, footprint)
     (REPO_ROOT / "docs").mkdir(exist_ok=True)
     (REPO_ROOT / "docs" / "performance.md").write_text(text)
     _log(f"wrote bench/results/{day}.json and docs/performance.md ({meta['elapsed_s']} s)")

@@ -51,6 +51,7 @@ class Server:
     proc: subprocess.Popen[bytes]
     workdir: Path
     auth: ServerAuth | None = None  # None: an open server
+    startup_s: float = 0.0  # from exec to the first answer on /v2/
 
     def headers(self) -> dict[str, str]:
         """Headers every data-plane request to this server carries (its credentials, if any)."""
@@ -63,6 +64,12 @@ class Server:
     def url(self, path: str) -> str:
         """Absolute http:// URL of `path` on this server."""
         return f"http://{self.host}:{self.port}{path}"
+
+    def rss_mb(self, peak: bool = False) -> float:
+        """Resident memory of the server's live process tree in MB (10^6 bytes), summed over its
+        processes: now (VmRSS), or each process's high-water mark (VmHWM) with `peak`."""
+        field = "VmHWM:" if peak else "VmRSS:"
+        return sum(_status_kb(pid, field) for pid in _tree(self.proc.pid)) * 1024 / 1e6
 
     def cpu_seconds(self) -> float:
         """User + system CPU time used so far by the server's live process tree."""
@@ -235,6 +242,7 @@ def _launch(
     server_auth: ServerAuth | None = None,
 ) -> Server:
     log = (workdir / "server.log").open("wb")
+    started = time.monotonic()
     try:
         proc = subprocess.Popen(
             argv,
@@ -255,6 +263,7 @@ def _launch(
     except Unavailable:
         server.stop()
         raise
+    server.startup_s = time.monotonic() - started
     return server
 
 
@@ -313,6 +322,17 @@ def _read_stat(pid: int) -> list[str] | None:
     except OSError:
         return None
     return raw[raw.rfind(")") + 2 :].split()
+
+
+def _status_kb(pid: int, field: str) -> int:
+    """A `kB` field of /proc/<pid>/status (0 if the process is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def _proc_cpu(pid: int) -> float:

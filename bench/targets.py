@@ -85,6 +85,24 @@ def all_targets() -> list[Target]:
         targets.append(Target(f"{key}: Dockyard / reference, MB/s", *_pair(key, "reference"), 4.0))
     for key in ("pull_1", "pull_8"):
         targets.append(Target(f"{key}: Dockyard / nginx, MB/s", *_pair(key, "nginx"), 0.9))
+    targets += [
+        Target(
+            "idle RSS of Dockyard's processes (server, worker, audit sink), MB",
+            _get("footprint", "dockyard", "idle_rss_mb"),
+            None,
+            150,
+            higher_is_better=False,
+            unit=" MB",
+        ),
+        Target(
+            "Dockyard start-up on a fresh data directory, to the first answer, s",
+            _get("footprint", "dockyard", "startup_s"),
+            None,
+            2,
+            higher_is_better=False,
+            unit=" s",
+        ),
+    ]
     return targets + _decide_targets() + _audit_targets()
 
 
