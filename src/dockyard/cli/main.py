@@ -12,17 +12,14 @@ from typing import Any
 
 import click
 
-from dockyard.access.roles import PermissionsMode
 from dockyard.cli.audit import audit, logs
 from dockyard.cli.errors import DockyardGroup
 from dockyard.cli.explain import explain_command
 from dockyard.cli.login import login, logout
 from dockyard.cli.network import network_rule
 from dockyard.cli.options import config_option, data_dir_option, load
+from dockyard.cli.registry import credential, show, update
 from dockyard.cli.repository import repository
-from dockyard.metadata.store import MetadataStore
-from dockyard.network.rules import DefaultAction, PublicNetworkAccess
-from dockyard.properties.store import PasswordName, PropertiesStore
 from dockyard.settings import HELP, Settings, setting_help
 
 
@@ -124,96 +121,6 @@ def gc(config: Path | None, dry_run: bool, untagged: bool, **flags: Any) -> None
     sys.stdout.flush()
 
 
-def _open_properties(settings: Settings) -> tuple[MetadataStore, PropertiesStore]:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    metadata = MetadataStore(settings.resolved_metadata_url)
-    metadata.migrate()
-    return metadata, PropertiesStore(metadata.engine, time.time)
-
-
-@main.command()
-@_config_option
-@_data_dir_option
-@click.option("--metadata-url", help=setting_help("metadata_url"))
-@click.option("--registry-name", help=setting_help("registry_name"))
-@click.option("--admin-enabled", type=bool, default=None, help="Enable (true) or disable (false) the admin user.")
-@click.option(
-    "--anonymous-pull-enabled", type=bool, default=None, help="Let callers without credentials pull (true) or not."
-)
-@click.option(
-    "--role-assignment-mode",
-    type=click.Choice([mode.value for mode in PermissionsMode]),
-    help="The permissions mode: rbac (AcrPull/AcrPush/AcrDelete decide) or rbac-abac (repository roles with "
-    "conditions decide). Tokens minted under the other mode stop working.",
-)
-@click.option(
-    "--public-network-enabled",
-    type=bool,
-    default=None,
-    help="Admit clients from outside the trusted networks (true) or refuse them all with 403 DENIED (false).",
-)
-@click.option(
-    "--default-action",
-    type=click.Choice([action.value for action in DefaultAction]),
-    help="What happens to a client no IP rule holds (`dockyard network-rule add --ip-address`): Allow or Deny.",
-)
-def update(
-    config: Path | None,
-    admin_enabled: bool | None,
-    anonymous_pull_enabled: bool | None,
-    role_assignment_mode: str | None,
-    public_network_enabled: bool | None,
-    default_action: str | None,
-    **flags: Any,
-) -> None:
-    """Change registry properties (as `az acr update`); takes effect on the server within a second."""
-    settings = _settings(config, **flags)
-    metadata, properties = _open_properties(settings)
-    try:
-        if admin_enabled is not None:
-            issued = properties.set_admin_user_enabled(admin_enabled)
-            click.echo(f"admin user {'enabled' if admin_enabled else 'disabled'} (user name: {settings.registry_name})")
-            for name, password in issued.items():
-                click.echo(f"{name.value}: {password}")
-            if issued:
-                click.echo("These passwords are shown only now; `dockyard credential renew` replaces one.")
-        if anonymous_pull_enabled is not None:
-            properties.set_anonymous_pull_enabled(anonymous_pull_enabled)
-            click.echo(f"anonymous pull {'enabled' if anonymous_pull_enabled else 'disabled'}")
-        if role_assignment_mode is not None:
-            properties.set_role_assignment_mode(PermissionsMode(role_assignment_mode))
-            click.echo(f"role assignment mode: {role_assignment_mode}")
-        if public_network_enabled is not None:
-            access = PublicNetworkAccess.ENABLED if public_network_enabled else PublicNetworkAccess.DISABLED
-            properties.set_public_network_access(access)
-            click.echo(f"public network access: {access.value}")
-        if default_action is not None:
-            properties.set_default_action(DefaultAction(default_action))
-            click.echo(f"network rule set default action: {default_action}")
-    finally:
-        metadata.close()
-
-
-@main.group()
-def credential() -> None:
-    """The admin user's passwords (as `az acr credential`)."""
-
-
-@credential.command()
-@_config_option
-@_data_dir_option
-@click.option("--metadata-url", help=setting_help("metadata_url"))
-@click.option("--password-name", type=click.Choice([n.value for n in PasswordName]), default="password")
-def renew(config: Path | None, password_name: str, **flags: Any) -> None:
-    """Generate a new admin password; it is shown once."""
-    settings = _settings(config, **flags)
-    metadata, properties = _open_properties(settings)
-    try:
-        click.echo(f"{password_name}: {properties.renew_password(PasswordName(password_name))}")
-    finally:
-        metadata.close()
-
-
 @main.group()
 def keys() -> None:
     """The keys that sign registry tokens."""
@@ -236,6 +143,9 @@ def certificates(config: Path | None, **flags: Any) -> None:
 
 
 main.add_command(login)
+main.add_command(show)
+main.add_command(update)
+main.add_command(credential)
 main.add_command(logout)
 main.add_command(repository)
 main.add_command(logs)

@@ -5,23 +5,19 @@ networks (admitted even with public network access disabled) and trusted proxies
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from dockyard.cli.options import load, store_options
+from dockyard.cli.api import Session, admin_options, admin_session
 from dockyard.cli.output import emit, output_options
-from dockyard.metadata.store import MetadataStore
 from dockyard.network.addresses import parse_cidr
 from dockyard.network.errors import NetworkRuleError
-from dockyard.network.rules import to_json
-from dockyard.properties.store import NetworkList, PropertiesStore
 
 _RANGE_HELP = "A CIDR range (203.0.113.0/24, 2001:db8::/32) or one address (a /32 or /128); may be repeated."
+_NETWORK_KEYS = ("publicNetworkAccess", "networkRuleSet", "trustedNetworks", "trustedProxies")
 
 
 @click.group("network-rule")
@@ -50,27 +46,14 @@ def _range_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-@contextmanager
-def _properties(config: Path | None, flags: dict[str, Any]) -> Iterator[PropertiesStore]:
-    settings = load(config, flags)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    metadata = MetadataStore(settings.resolved_metadata_url)
-    try:
-        metadata.migrate()
-        yield PropertiesStore(metadata.engine, time.time)
-    except NetworkRuleError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        metadata.close()
-
-
 def _requested(
     ip_addresses: tuple[str, ...], trusted_networks: tuple[str, ...], trusted_proxies: tuple[str, ...]
-) -> list[tuple[NetworkList, str]]:
+) -> list[tuple[str, str]]:
+    """(the API's list name, the range) for each range given."""
     requested = [
-        *((NetworkList.IP_RULES, value) for value in ip_addresses),
-        *((NetworkList.TRUSTED_NETWORKS, value) for value in trusted_networks),
-        *((NetworkList.TRUSTED_PROXIES, value) for value in trusted_proxies),
+        *(("ipRules", value) for value in ip_addresses),
+        *(("trustedNetworks", value) for value in trusted_networks),
+        *(("trustedProxies", value) for value in trusted_proxies),
     ]
     if not requested:
         raise click.UsageError("give at least one of --ip-address, --trusted-network, --trusted-proxy")
@@ -82,8 +65,21 @@ def _requested(
     return requested
 
 
-def _show(properties: PropertiesStore) -> None:
-    emit(to_json(properties.current().network_rules), columns=("Setting", "Value"), rows=_rows)
+def _show(registry: dict[str, Any]) -> None:
+    emit({key: registry[key] for key in _NETWORK_KEYS}, columns=("Setting", "Value"), rows=_rows)
+
+
+def _change(session: Session, verb: str, requested: list[tuple[str, str]]) -> None:
+    registry: dict[str, Any] = {}
+    for kind, value in requested:
+        registry = session.call(
+            "POST",
+            f"/registry/networkRules/{verb}",
+            body={"value": value, "list": kind},
+            not_found="`dockyard network-rule list` shows the ranges held",
+            conflict="remove a rule first (`dockyard network-rule remove`): ACR allows at most 200 IP rules",
+        )
+    _show(registry)
 
 
 def _rows(rules: dict[str, Any]) -> list[dict[str, str]]:
@@ -100,9 +96,10 @@ def _rows(rules: dict[str, Any]) -> list[dict[str, str]]:
 
 @network_rule.command()
 @_range_options
-@store_options
+@admin_options
 @output_options()
 def add(
+    name: str | None,
     config: Path | None,
     ip_addresses: tuple[str, ...],
     trusted_networks: tuple[str, ...],
@@ -114,17 +111,16 @@ def add(
     Takes effect on every server process within a second. Adding a range already listed changes nothing.
     """
     requested = _requested(ip_addresses, trusted_networks, trusted_proxies)
-    with _properties(config, flags) as properties:
-        for kind, value in requested:
-            properties.add_range(kind, value)
-        _show(properties)
+    with admin_session(name, config, flags) as session:
+        _change(session, "add", requested)
 
 
 @network_rule.command()
 @_range_options
-@store_options
+@admin_options
 @output_options()
 def remove(
+    name: str | None,
     config: Path | None,
     ip_addresses: tuple[str, ...],
     trusted_networks: tuple[str, ...],
@@ -133,17 +129,15 @@ def remove(
 ) -> None:
     """Remove IP rules, trusted networks or trusted proxies; print the network properties."""
     requested = _requested(ip_addresses, trusted_networks, trusted_proxies)
-    with _properties(config, flags) as properties:
-        for kind, value in requested:
-            properties.remove_range(kind, value)
-        _show(properties)
+    with admin_session(name, config, flags) as session:
+        _change(session, "remove", requested)
 
 
 @network_rule.command("list")
-@store_options
+@admin_options
 @output_options()
-def list_rules(config: Path | None, **flags: Any) -> None:
+def list_rules(name: str | None, config: Path | None, **flags: Any) -> None:
     """Print the network properties: publicNetworkAccess, networkRuleSet (defaultAction, ipRules),
     trustedNetworks and trustedProxies."""
-    with _properties(config, flags) as properties:
-        _show(properties)
+    with admin_session(name, config, flags) as session:
+        _show(session.get("/registry"))
