@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+from dataclasses import dataclass
 from enum import StrEnum
 from json.encoder import encode_basestring as _escape
 from typing import Any, NamedTuple
@@ -96,6 +97,15 @@ RepositoryRow = tuple[Any, ...]
 
 
 Event = LoginEvent | RepositoryEvent
+
+
+@dataclass(frozen=True)
+class JsonLines:
+    """A batch as JSON lines, one text per table (empty when the batch had none of its events)."""
+
+    logins: str
+    repositories: str
+
 
 #: Field name -> column name, as ACR's log tables spell it.
 COLUMNS = {

@@ -26,13 +26,12 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
-from dockyard.audit.model import LoginEvent, RepositoryEvent, RepositoryRow
-from dockyard.audit.store import AuditStore
+from dockyard.audit.model import JsonLines, LoginEvent, RepositoryEvent, RepositoryRow
 
 log = logging.getLogger("dockyard.audit")
 
@@ -54,10 +53,20 @@ class SinkConfig:
     retention_days: int
 
 
+class BatchStore(Protocol):
+    """What a sink needs of the audit's tables: `AuditStore`, or `SqliteEventStore` in the sink process."""
+
+    def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> JsonLines: ...
+
+    def render(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> JsonLines: ...
+
+    def prune(self, older_than: float) -> int: ...
+
+
 class EventSink:
     """Writes batches to the metadata store and the JSON-lines files under `directory`."""
 
-    def __init__(self, store: AuditStore, directory: Path) -> None:
+    def __init__(self, store: BatchStore, directory: Path) -> None:
         self._store = store
         self._directory = directory
 
@@ -154,12 +163,10 @@ class SinkProcess:
 def serve(source: IO[bytes]) -> None:
     """The child's loop: read the config, then write batches until the pipe closes; prune at start
     and hourly."""
-    from dockyard.metadata.store import MetadataStore  # the child's imports, not the server's
-
     config = _read_frame(source)
     assert isinstance(config, SinkConfig)
-    metadata = MetadataStore(config.database_url)
-    sink = EventSink(AuditStore(metadata.engine), Path(config.directory))
+    store, close = _open_store(config.database_url)
+    sink = EventSink(store, Path(config.directory))
     next_prune = 0.0
     try:
         while (batch := _read_frame(source)) is not None:
@@ -172,7 +179,31 @@ def serve(source: IO[bytes]) -> None:
                 except Exception:  # the next round tries again
                     log.exception("pruning audit events failed")
     finally:
-        metadata.close()
+        close()
+
+
+def _open_store(database_url: str) -> tuple[BatchStore, Callable[[], None]]:
+    """The audit tables of `database_url`: on a SQLite file through the standard library (a small
+    process), elsewhere through the metadata store's SQLAlchemy engine."""
+    path = _sqlite_file(database_url)
+    if path is not None:
+        from dockyard.audit.sqlite_store import SqliteEventStore
+
+        sqlite_store = SqliteEventStore(path)
+        return sqlite_store, sqlite_store.close
+    from dockyard.audit.store import AuditStore
+    from dockyard.metadata.store import MetadataStore
+
+    metadata = MetadataStore(database_url)
+    return AuditStore(metadata.engine), metadata.close
+
+
+def _sqlite_file(database_url: str) -> str | None:
+    """The file of a `sqlite:///path` URL (`sqlite+pysqlite:` too); None for anything else."""
+    scheme, _, rest = database_url.partition(":///")
+    if scheme not in ("sqlite", "sqlite+pysqlite") or not rest or "?" in rest:
+        return None
+    return rest
 
 
 def _frame(value: object) -> bytes:

@@ -13,8 +13,9 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Engine, Table, and_, delete, or_, select
 
-from dockyard.audit.batches import TableWriter, render
+from dockyard.audit.batches import TableWriter
 from dockyard.audit.model import (
+    JsonLines,
     LoginEvent,
     LoginOperation,
     RepositoryEvent,
@@ -22,6 +23,7 @@ from dockyard.audit.model import (
     ResultType,
 )
 from dockyard.audit.schema import login_events, repository_events
+from dockyard.audit.sqlite_batches import render
 
 MAX_LIMIT = 10_000
 _E = TypeVar("_E", LoginEvent, RepositoryEvent)
@@ -46,14 +48,6 @@ class EventQuery:
     reason: str | None = None
     limit: int = 100
     cursor: str | None = None  # `Page.next_cursor` of the previous page
-
-
-@dataclass(frozen=True)
-class JsonLines:
-    """A batch as JSON lines, one text per table (empty when the batch had none of its events)."""
-
-    logins: str
-    repositories: str
 
 
 @dataclass(frozen=True)
