@@ -1,24 +1,16 @@
-"""Run the application under granian, which sends blob files zero-copy (ASGI `http.response.pathsend`)."""
+"""`dockyard serve`: check the address, prepare the data directory, then become the supervisor that runs
+the application under granian (`supervisor`), which sends blob files zero-copy (ASGI `http.response.pathsend`)."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import socket
-from typing import Any
 
-from granian.constants import Interfaces, Loops
-from granian.log import LogLevels
-from granian.server import Server
-
-from dockyard.app import create_app, prepare, tenant_id
+from dockyard.app import prepare, tenant_id
 from dockyard.settings import Settings
+from dockyard.supervisor import become_supervisor
 
 log = logging.getLogger("dockyard")
-
-
-def _load_app(settings: Settings, _target: str) -> Any:
-    return create_app(settings)
 
 
 class AddressInUse(RuntimeError):
@@ -41,19 +33,6 @@ def serve(settings: Settings) -> None:
     """Prepare the data directory and schema, then serve until interrupted."""
     _check_address_free(settings.listen_host, settings.listen_port)
     password_file = prepare(settings)
-    server = Server(
-        "dockyard.app:create_app",
-        address=settings.listen_host,
-        port=settings.listen_port,
-        interface=Interfaces.ASGI,
-        workers=settings.workers,
-        loop=Loops.auto,
-        log_level=LogLevels(settings.log_level),
-        log_access=False,
-        ssl_cert=settings.tls_cert,
-        ssl_key=settings.tls_key,
-        websockets=False,
-    )
     scheme = "https" if settings.tls_cert else "http"
     print(
         f"Dockyard serving {scheme}://{settings.listen} (login server {settings.resolved_login_server}); "
@@ -63,4 +42,4 @@ def serve(settings: Settings) -> None:
     print(f"Directory tenant {tenant_id(settings)}; authentication: {settings.authentication}", flush=True)
     if password_file is not None:
         print(f"Created the user 'owner'; its initial password is in {password_file}", flush=True)
-    server.serve(target_loader=functools.partial(_load_app, settings))
+    become_supervisor(settings)

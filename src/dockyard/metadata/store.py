@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
@@ -143,6 +141,9 @@ class MetadataStore:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (idempotent)."""
+        from alembic import command  # only here: a server's workers never migrate, and Alembic is big
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(resources.files("dockyard.metadata") / "migrations"))
         with self._engine.begin() as connection:
