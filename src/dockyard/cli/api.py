@@ -34,6 +34,14 @@ _TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 _LOCAL_ENVIRONMENT = (f"{ENV_PREFIX}CONFIG", f"{ENV_PREFIX}DATA_DIR", f"{ENV_PREFIX}METADATA_URL")
 
 
+class ApiError(CliError):
+    """A refusal of the management API, with its HTTP status."""
+
+    def __init__(self, status: int, message: str, fix: str | None = None) -> None:
+        super().__init__(message, fix=fix)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class Target:
     """Which registry a verb manages: a login server (remote), or the data directory of the settings (local)."""
@@ -47,19 +55,25 @@ class Target:
         return self.login_server is None
 
 
-def admin_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """`--name/-n` (a login server) and the settings options (`--config`, `--data-dir`, `--metadata-url`).
+_LOGIN_SERVER_HELP = (
+    "The registry's login server (host[:port]), signed in to with `dockyard login`. Default: the one signed in "
+    "to last, unless --data-dir or --config names a registry on this machine."
+)
 
-    The command receives them as `name`, `config`, `data_dir` and `metadata_url`; pass them on to
-    `admin_client` (or `admin_session`)."""
+
+def admin_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--name/-n` (also `--registry/-r`: a login server) and the settings options (`--config`, `--data-dir`,
+    `--metadata-url`). The command receives `name`, `config`, `data_dir` and `metadata_url`; pass them on to
+    `admin_session` (or `admin_client`)."""
     command = config_option(data_dir_option(metadata_url_option(command)))
-    return click.option(
-        "--name",
-        "-n",
-        "name",
-        help="The registry's login server (host[:port]), signed in to with `dockyard login`. Default: the one "
-        "signed in to last, unless --data-dir or --config names a registry on this machine.",
-    )(command)
+    return click.option("--name", "-n", "--registry", "-r", "name", help=_LOGIN_SERVER_HELP)(command)
+
+
+def registry_admin_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """As `admin_options`, for verbs whose `--name/-n` names their own resource (a token, a scope map), as
+    `az acr token|scope-map`: the login server is `--registry/-r`, received as `registry`."""
+    command = config_option(data_dir_option(metadata_url_option(command)))
+    return click.option("--registry", "-r", "registry", help=_LOGIN_SERVER_HELP)(command)
 
 
 def _paths() -> ClientPaths:
@@ -120,6 +134,15 @@ class Session:
         """GET `/api/v1<path>` and return its JSON."""
         return self.call("GET", path, params=params, **hints)
 
+    def find(self, path: str) -> Any:
+        """GET `/api/v1<path>`: its JSON, or None when the API answers 404."""
+        try:
+            return self.call("GET", path)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
     def call(
         self,
         method: str,
@@ -163,7 +186,7 @@ def segment(value: str) -> str:
 
 def api_error(
     response: httpx.Response, target: Target, *, not_found: str | None = None, conflict: str | None = None
-) -> CliError:
+) -> ApiError:
     """The one-line error and fix for a refusal of the management API."""
     error = _error_body(response)
     code = str(error.get("code") or response.status_code)
@@ -171,36 +194,38 @@ def api_error(
     status = response.status_code
     again = f"dockyard login -n {target.login_server}" if target.login_server else "dockyard login -n <login server>"
     if status == 401:
-        return CliError(f"the registry refused the sign-in ({code}): {message}", fix=f"sign in again: {again}")
+        return ApiError(status, f"the registry refused the sign-in ({code}): {message}", fix=f"sign in again: {again}")
     if status == 403:
         return _forbidden(error, message)
     if status == 404:
-        return CliError(message, fix=not_found or "check the name; the matching `list` verb shows what exists")
+        return ApiError(status, message, fix=not_found or "check the name; the matching `list` verb shows what exists")
     if status == 409:
         if code == "OperationDisallowed":
             fix = "unlock it first: dockyard repository update --repository|--image … --delete-enabled true"
         else:
             fix = conflict or "choose another name, or remove what is in the way first"
-        return CliError(message, fix=fix)
+        return ApiError(status, message, fix=fix)
     if status in (400, 422):
         target_field = error.get("target")
         where = f" (field: {target_field})" if target_field else ""
-        return CliError(f"{message}{where}", fix="correct that value and run the command again")
+        return ApiError(status, f"{message}{where}", fix="correct that value and run the command again")
     if status == 429:
-        return CliError(message, fix=f"wait {response.headers.get('Retry-After', 'a few')} seconds and retry")
-    return CliError(
+        return ApiError(status, message, fix=f"wait {response.headers.get('Retry-After', 'a few')} seconds and retry")
+    return ApiError(
+        status,
         f"the registry failed: {status} {code}",
         fix="retry; if it keeps failing, look at the registry's log (dockyard serve) and report it",
     )
 
 
-def _forbidden(error: Mapping[str, Any], message: str) -> CliError:
+def _forbidden(error: Mapping[str, Any], message: str) -> ApiError:
     action = error.get("action")
     if not action:
-        return CliError(message, fix="ask an Owner of the registry for access")
+        return ApiError(403, message, fix="ask an Owner of the registry for access")
     reasons = [str(reason.get("code")) for reason in error.get("reasons") or [] if isinstance(reason, dict)]
     why = f" ({', '.join(reasons)})" if reasons else ""
-    return CliError(
+    return ApiError(
+        403,
         f"the signed-in identity may not perform '{action}'{why}",
         fix=f"ask an Owner to assign a role that allows {action} (dockyard role assignment create --assignee "
         "<you> --role <role>); `dockyard role definition list` shows the roles",
@@ -220,13 +245,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def confirm(yes: bool, question: str) -> None:
-    """Ask before a destructive change unless `--yes`; without a terminal to ask on, refuse."""
+def confirm(yes: bool, action: str) -> None:
+    """Ask before a destructive change (`action`, e.g. "delete user 'alice'") unless `--yes`; without a
+    terminal to ask on, refuse."""
     if yes:
         return
     if not sys.stdin.isatty():
-        raise CliError(f"{question} needs confirmation", fix="add --yes (-y) to confirm without a prompt")
-    click.confirm(f"{question} Are you sure you want to continue?", abort=True)
+        raise CliError(f"refusing to {action} without confirmation", fix="add --yes (-y) to confirm without a prompt")
+    click.confirm(f"This will {action}. Are you sure you want to continue?", abort=True)
 
 
 yes_option = click.option("--yes", "-y", is_flag=True, help="Do not prompt for confirmation.")

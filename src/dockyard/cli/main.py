@@ -12,7 +12,10 @@ from typing import Any
 
 import click
 
+from dockyard.cli.applications import identity, sp
 from dockyard.cli.audit import audit, logs
+from dockyard.cli.directory import directory
+from dockyard.cli.doctor import check_health_command, diagnose_command
 from dockyard.cli.errors import DockyardGroup
 from dockyard.cli.explain import explain_command
 from dockyard.cli.login import login, logout
@@ -20,6 +23,8 @@ from dockyard.cli.network import network_rule
 from dockyard.cli.options import config_option, data_dir_option, load
 from dockyard.cli.registry import credential, show, update
 from dockyard.cli.repository import repository
+from dockyard.cli.roles import role
+from dockyard.cli.tokens import scope_map, token
 from dockyard.settings import HELP, Settings, setting_help
 
 
@@ -146,9 +151,17 @@ main.add_command(login)
 main.add_command(show)
 main.add_command(update)
 main.add_command(credential)
+main.add_command(directory)
+main.add_command(sp)
+main.add_command(identity)
+main.add_command(role)
+main.add_command(scope_map)
+main.add_command(token)
 main.add_command(logout)
 main.add_command(repository)
 main.add_command(logs)
 main.add_command(audit)
 main.add_command(network_rule)
 main.add_command(explain_command)
+main.add_command(check_health_command)
+main.add_command(diagnose_command)
