@@ -1,5 +1,5 @@
 """`dockyard repository update|show`: lock and unlock repositories and images from the command line,
-answered in the JSON `az acr repository` prints."""
+answered as `az acr repository` answers: the repository or manifest with its `changeableAttributes`."""
 
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ def _dockyard(data_dir: Path, *args: str) -> Result:
 def test_update_locks_an_image_and_prints_its_attributes_as_az_does(local: Registry, data_dir: Path) -> None:
     result = _dockyard(data_dir, "update", "--image", "team/app:v1", "--write-enabled", "false")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {**UNLOCKED_JSON, "writeEnabled": False}
+    shown = json.loads(result.output)
+    assert (shown["repository"], shown["tag"]) == ("team/app", "v1")
+    assert shown["changeableAttributes"] == {**UNLOCKED_JSON, "writeEnabled": False}
     assert not get_attributes(local, "team/app", tag="v1").write_enabled
 
 
@@ -63,8 +65,12 @@ def test_show_prints_a_repository_s_own_attributes(local: Registry, data_dir: Pa
     _dockyard(data_dir, "update", "--repository", "team/app", "--list-enabled", "false")
     result = _dockyard(data_dir, "show", "--repository", "team/app")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {**UNLOCKED_JSON, "listEnabled": False}
-    assert json.loads(_dockyard(data_dir, "show", "--image", "team/app:v1").output) == UNLOCKED_JSON
+    assert json.loads(result.output) == {
+        "name": "team/app",
+        "changeableAttributes": {**UNLOCKED_JSON, "listEnabled": False},
+    }
+    image = json.loads(_dockyard(data_dir, "show", "--image", "team/app:v1").output)
+    assert image["changeableAttributes"] == UNLOCKED_JSON
 
 
 def test_an_unknown_image_is_an_error_in_the_registry_s_words(local: Registry, data_dir: Path) -> None:

@@ -1,5 +1,5 @@
-"""`dockyard logs login|repository`: query the audit trail in the metadata store, newest first, with the
-columns of ACR's `ContainerRegistryLoginEvents` and `ContainerRegistryRepositoryEvents`.
+"""`dockyard logs login|repository`: query the audit trail through the management API (`/api/v1/events/…`),
+newest first, with the columns of ACR's `ContainerRegistryLoginEvents` and `ContainerRegistryRepositoryEvents`.
 
 `dockyard audit login-events|repository-events`, the first names of these commands, stay as hidden aliases.
 """
@@ -15,18 +15,10 @@ from typing import Any
 
 import click
 
-from dockyard.audit.model import (
-    LoginEvent,
-    LoginOperation,
-    RepositoryEvent,
-    RepositoryOperation,
-    ResultType,
-    to_json,
-)
-from dockyard.audit.store import MAX_LIMIT, AuditStore, EventQuery, Page, QueryInvalid
-from dockyard.cli.options import load, store_options
+from dockyard.audit.model import LoginOperation, RepositoryOperation, ResultType
+from dockyard.audit.store import MAX_LIMIT
+from dockyard.cli.api import admin_options, admin_session
 from dockyard.cli.output import OutputFormat, current_choice, emit, output_options
-from dockyard.metadata.store import MetadataStore
 
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -86,67 +78,51 @@ def _query_options(command: Callable[..., Any]) -> Callable[..., Any]:
     ]
     for option in reversed(options):
         command = option(command)
-    return output_options(OutputFormat.TABLE)(store_options(command))
+    return output_options(OutputFormat.TABLE)(admin_options(command))
 
 
 @logs.command("login")
 @click.option("--operation", type=click.Choice([o.value for o in LoginOperation]), help="Only this operation.")
 @_query_options
-def login_events(config: Path | None, **options: Any) -> None:
+def login_events(name: str | None, config: Path | None, **options: Any) -> None:
     """Sign-in attempts: token requests, exchanges, directory sign-ins and network refusals.
 
     JSON output is `{"events": [...], "nextCursor": ...}`; `--query` applies to that."""
-    _run(config, options, lambda store, query: store.login_events(query), _LOGIN_TABLE)
+    _run(name, config, options, "/events/login", _LOGIN_TABLE)
 
 
 @logs.command("repository")
 @click.option("--operation", type=click.Choice([o.value for o in RepositoryOperation]), help="Only this operation.")
 @click.option("--repository", help="Only events of this repository.")
 @_query_options
-def repository_events(config: Path | None, **options: Any) -> None:
+def repository_events(name: str | None, config: Path | None, **options: Any) -> None:
     """Pushes, pulls and deletes of manifests and tags.
 
     JSON output is `{"events": [...], "nextCursor": ...}`; `--query` applies to that."""
-    _run(config, options, lambda store, query: store.repository_events(query), _REPOSITORY_TABLE)
+    _run(name, config, options, "/events/repository", _REPOSITORY_TABLE)
 
 
 audit.add_command(login_events, "login-events")
 audit.add_command(repository_events, "repository-events")
 
 
-def _run(
-    config: Path | None,
-    options: dict[str, Any],
-    query_page: Callable[[AuditStore, EventQuery], Page[LoginEvent] | Page[RepositoryEvent]],
-    columns: Sequence[str],
-) -> None:
-    flags = {name: options.pop(name) for name in ("metadata_url", "data_dir")}
-    settings = load(config, flags)
-    query = _query(options, time.time())
-    metadata = MetadataStore(settings.resolved_metadata_url)
-    try:
-        metadata.migrate()
-        page = query_page(AuditStore(metadata.engine), query)
-    except QueryInvalid as exc:
-        raise click.UsageError(str(exc)) from exc
-    finally:
-        metadata.close()
-    events = [to_json(event) for event in page.events]
-    emit({"events": events, "nextCursor": page.next_cursor}, columns=columns, rows=lambda result: result["events"])
-    if page.next_cursor is not None and current_choice().format is not OutputFormat.JSON:
-        click.echo(f"(more: --cursor {page.next_cursor})", err=True)
+def _run(name: str | None, config: Path | None, options: dict[str, Any], path: str, columns: Sequence[str]) -> None:
+    flags = {key: options.pop(key) for key in ("metadata_url", "data_dir")}
+    params = _query(options, time.time())
+    with admin_session(name, config, flags) as session:
+        page = session.get(path, params)
+    emit({"events": page["value"], "nextCursor": page["nextCursor"]}, columns=columns, rows=lambda r: r["events"])
+    if page["nextCursor"] is not None and current_choice().format is not OutputFormat.JSON:
+        click.echo(f"(more: --cursor {page['nextCursor']})", err=True)
 
 
-def _query(options: dict[str, Any], now: float) -> EventQuery:
-    result = options.get("result")
-    return EventQuery(
-        since=parse_time(options["since"], now) if options.get("since") else None,
-        until=parse_time(options["until"], now) if options.get("until") else None,
-        identity=options.get("identity"),
-        result=ResultType(result) if result else None,
-        operation=options.get("operation"),
-        repository=options.get("repository"),
-        reason=options.get("reason"),
-        limit=options["limit"],
-        cursor=options.get("cursor"),
-    )
+def _query(options: dict[str, Any], now: float) -> dict[str, Any]:
+    """The API's query parameters for the filters given (times as RFC 3339)."""
+    times = {key: _rfc3339(parse_time(options[key], now)) for key in ("since", "until") if options.get(key)}
+    named = ("identity", "result", "operation", "repository", "reason", "limit", "cursor")
+    return times | {key: options[key] for key in named if options.get(key) is not None}
+
+
+def _rfc3339(seconds: float) -> str:
+    moment = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
