@@ -24,7 +24,8 @@ from dockyard.content.manifest_format import (
 )
 from dockyard.content.names import validate_tag
 from dockyard.content.registry import Registry
-from dockyard.metadata.store import ManifestRow, StoredManifest
+from dockyard.metadata.store import ManifestRow
+from dockyard.metadata.store import StoredManifest as StoredManifest  # the manifest handlers receive
 
 MAX_PAGE = 1000
 

@@ -1,10 +1,11 @@
 """Repository events for the manifest endpoints: push (PUT), pull (GET; HEAD is not recorded) and
-delete. A handler wraps its work in `with repository_event(...) as event:`, tells the event whom the
-request acts as and which manifest it touched, and the event is recorded when the block ends — a
-success, or a failure with the OCI code the exception is answered with.
+delete. A push or delete handler wraps its work in `with repository_event(...) as event:`, tells the
+event whom the request acts as and which manifest it touched, and the event is recorded when the block
+ends — a success, or a failure with the OCI code the exception is answered with.
 
-This runs on the hot path of every pull: the event is one plain tuple handed to the audit writer's queue,
-and with the audit off `repository_event` returns a shared object whose methods do nothing.
+A pull, the hot path, records its success with one call instead (`pulled`: one plain tuple handed to
+the audit writer's queue, no object) and its failure with `pull_failed`; `recording(request)` says
+whether to record at all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dockyard.audit.model import ANONYMOUS, RepositoryEvent, RepositoryOperation
 from dockyard.audit.writer import AuditWriter
 from dockyard.auth.access import Grant
 from dockyard.auth.caller import caller_ip, user_agent
+from dockyard.content.manifests import StoredManifest
 from dockyard.distribution.errors import error_code
 
 #: The identity of a request whose credentials were not accepted (it never got a grant).
@@ -32,6 +34,7 @@ _MAX_USER_AGENT = 512
 _ANONYMOUS_GRANT = Grant(ANONYMOUS, ANONYMOUS)
 _SUCCESS = ResultType.SUCCESS.value
 _VALUE = {operation: operation.value for operation in RepositoryOperation}
+_PULL = RepositoryOperation.PULL.value
 
 
 class RecordedOperation:
@@ -53,14 +56,21 @@ class RecordedOperation:
     )
 
     def __init__(
-        self, audit: AuditWriter, request: Request, operation: RepositoryOperation, repository: str, reference: str
+        self,
+        audit: AuditWriter,
+        request: Request,
+        operation: RepositoryOperation,
+        repository: str,
+        reference: str,
+        arrived: float | None = None,
+        started: float | None = None,
     ) -> None:
         self._audit = audit
         self._request = request
         self._operation = operation
         self._repository = repository
-        self._time = audit.clock()
-        self._started = time.perf_counter()
+        self._time = audit.clock() if arrived is None else arrived
+        self._started = time.perf_counter() if started is None else started
         self._grant: Grant | None = None
         self._digest = "" if ":" not in reference else reference  # a tag never holds a colon, a digest always
         self._tag = reference if ":" not in reference else ""
@@ -87,21 +97,13 @@ class RecordedOperation:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        # Every pull comes through here: one tuple, built inline (no helper calls), is all it costs.
         if exc is not None:
-            self._failed(exc)
+            self.failed(exc)
             return
         grant = self._grant
         if grant is None:  # no access check (cannot happen in a handler that authorizes first)
             grant = _ANONYMOUS_GRANT
-        scope = self._request.scope
-        state = scope.get("state")
-        ip = state.get("client_ip") if state else None
-        agent = ""
-        for name, value in scope["headers"]:
-            if name == b"user-agent":
-                agent = value[:_MAX_USER_AGENT].decode("latin-1")
-                break
+        ip, agent = _origin(self._request)
         audit = self._audit
         audit.record_repository_row(
             (  # RepositoryEvent's fields, in order
@@ -116,7 +118,7 @@ class RecordedOperation:
                 self._artifact_type or "",
                 self._media_type,
                 self._size,
-                ip or caller_ip(self._request),
+                ip,
                 agent,
                 _SUCCESS,
                 _DONE[self._operation],
@@ -127,7 +129,8 @@ class RecordedOperation:
             )
         )
 
-    def _failed(self, exc: BaseException) -> None:
+    def failed(self, exc: BaseException) -> None:
+        """Record the operation as failed with `exc` (nothing for a cancellation)."""
         if not isinstance(exc, Exception):  # cancelled, or the server is stopping: nothing for an operator
             return
         grant = self._grant
@@ -195,7 +198,81 @@ def repository_event(
     request: Request, operation: RepositoryOperation, repository: str, reference: str
 ) -> RecordedOperation | NotRecorded:
     """A context manager that records `operation` on `repository` at `reference` (a tag or digest)."""
-    audit: AuditWriter = request.app.state.audit
-    if not audit.enabled:
+    audit = recording(request)
+    if audit is None:
         return NOT_RECORDED
     return RecordedOperation(audit, request, operation, repository, reference)
+
+
+def recording(request: Request) -> AuditWriter | None:
+    """The audit writer, if the audit is on."""
+    audit: AuditWriter = request.app.state.audit
+    return audit if audit.enabled else None
+
+
+def pulled(
+    audit: AuditWriter,
+    request: Request,
+    grant: Grant,
+    repository: str,
+    reference: str,
+    manifest: StoredManifest,
+    arrived: float,
+    started: float,
+) -> None:
+    """Record a successful pull of `manifest` (asked for by `reference`); `arrived` is the request's
+    time (the audit's clock), `started` its `perf_counter()`."""
+    ip, agent = _origin(request)
+    audit.record_repository_row(
+        (  # RepositoryEvent's fields, in order; plain strings: a tuple of nothing else is untracked by the GC
+            arrived,
+            _PULL,
+            grant.subject,
+            grant.name,
+            audit.login_server,
+            repository,
+            "" if ":" in reference else reference,  # a tag never holds a colon, a digest always
+            manifest.digest,
+            manifest.artifact_type or "",
+            manifest.media_type,
+            len(manifest.content),
+            ip,
+            agent,
+            _SUCCESS,
+            "pulled",
+            round((time.perf_counter() - started) * 1000, 3),
+            grant.jwt_id,
+            "",  # the correlation id, given when stored
+            "",
+        )
+    )
+
+
+def pull_failed(
+    audit: AuditWriter,
+    request: Request,
+    grant: Grant | None,
+    repository: str,
+    reference: str,
+    exc: BaseException,
+    arrived: float,
+    started: float,
+) -> None:
+    """Record a failed pull, with the OCI code `exc` is answered with."""
+    operation = RecordedOperation(audit, request, RepositoryOperation.PULL, repository, reference, arrived, started)
+    if grant is not None:
+        operation.granted(grant)
+    operation.failed(exc)
+
+
+def _origin(request: Request) -> tuple[str, str]:
+    """The caller's IP (as the network middleware found it) and user agent."""
+    scope = request.scope
+    state = scope.get("state")
+    ip = state.get("client_ip") if state else None
+    agent = ""
+    for name, value in scope["headers"]:
+        if name == b"user-agent":
+            agent = value[:_MAX_USER_AGENT].decode("latin-1")
+            break
+    return ip or caller_ip(request), agent

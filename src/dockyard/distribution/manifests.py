@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -9,8 +11,8 @@ from dockyard.audit.model import RepositoryOperation
 from dockyard.content.digests import is_digest
 from dockyard.content.errors import ManifestTooLarge, ManifestUnknown
 from dockyard.content.manifest_format import MAX_MANIFEST_BYTES
-from dockyard.content.manifests import delete_manifest, get_manifest, peek_manifest, put_manifest
-from dockyard.distribution.events import NOT_RECORDED, repository_event
+from dockyard.content.manifests import StoredManifest, delete_manifest, get_manifest, peek_manifest, put_manifest
+from dockyard.distribution.events import NOT_RECORDED, pull_failed, pulled, recording, repository_event
 from dockyard.distribution.http import (
     accepted_media_types,
     authorize,
@@ -27,22 +29,39 @@ async def fetch(request: Request) -> Response:
     A GET is a pull in the audit trail; a HEAD is not recorded."""
     name = repository_name(request)
     reference = request.path_params["reference"]
-    head = request.method == "HEAD"
-    with NOT_RECORDED if head else repository_event(request, RepositoryOperation.PULL, name, reference) as event:
-        event.granted(await authorize(request, name, "pull"))
-        manifest = get_manifest(registry_of(request), name, reference)
-        accepted = accepted_media_types(request)
-        if accepted and manifest.media_type not in accepted and not accepted & _ANY:
-            raise ManifestUnknown(
-                f"the manifest is a {manifest.media_type}, which the request's Accept header does not allow",
-                detail={"reference": reference, "mediaType": manifest.media_type},
-            )
-        event.manifest(manifest.digest, manifest.media_type, len(manifest.content), manifest.artifact_type)
+    audit = recording(request) if request.method == "GET" else None
+    if audit is None:
+        manifest = await _find(request, name, reference)
+    else:  # the hot path of every pull: see distribution.events
+        arrived, started, grant = audit.clock(), time.perf_counter(), None
+        try:
+            grant = await authorize(request, name, "pull")
+            manifest = _negotiated(request, get_manifest(registry_of(request), name, reference), reference)
+        except Exception as exc:
+            pull_failed(audit, request, grant, name, reference, exc, arrived, started)
+            raise
+        pulled(audit, request, grant, name, reference, manifest, arrived, started)
     headers = {"Docker-Content-Digest": manifest.digest, "ETag": f'"{manifest.digest}"'}
-    if head:
+    if request.method == "HEAD":
         headers["Content-Length"] = str(len(manifest.content))
         return Response(b"", media_type=manifest.media_type, headers=headers)
     return Response(manifest.content, media_type=manifest.media_type, headers=headers)
+
+
+async def _find(request: Request, name: str, reference: str) -> StoredManifest:
+    await authorize(request, name, "pull")
+    return _negotiated(request, get_manifest(registry_of(request), name, reference), reference)
+
+
+def _negotiated(request: Request, manifest: StoredManifest, reference: str) -> StoredManifest:
+    """`manifest`, unless the request's Accept header excludes its media type."""
+    accepted = accepted_media_types(request)
+    if accepted and manifest.media_type not in accepted and not accepted & _ANY:
+        raise ManifestUnknown(
+            f"the manifest is a {manifest.media_type}, which the request's Accept header does not allow",
+            detail={"reference": reference, "mediaType": manifest.media_type},
+        )
+    return manifest
 
 
 async def _read_limited(request: Request) -> bytes:
