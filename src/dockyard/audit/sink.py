@@ -10,17 +10,21 @@ The child stops when the pipe closes (the server stopped, cleanly or not) after 
 it received; it ignores SIGINT and SIGTERM so that a Ctrl-C or a service manager's stop, which reach
 the whole process group, cannot cut it off before the server's last batch.
 
-The pipe carries frames: a 4-byte little-endian length, then a pickle. The first frame is the
-`SinkConfig`; each further one is a batch `(login rows, repository rows)` of plain tuples. The
-database URL travels in that first frame, never on the command line where `ps` would show it.
+The pipe carries frames: a 4-byte little-endian length, then a `marshal` dump (both ends run the same
+interpreter; marshal dumps plain tuples of strings and numbers about twice as fast as pickle). The
+first frame is the `SinkConfig` as a tuple; each further one is a batch `(login rows, repository rows)`
+of plain tuples, their enum members as plain strings. The database URL travels in that first frame,
+never on the command line where `ps` would show it. The sink rounds each duration to the microsecond,
+so the server does not have to (`round(x, 3)` costs a pull half a microsecond).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
+import marshal
 import os
-import pickle
 import signal
 import struct
 import subprocess
@@ -28,6 +32,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -133,13 +138,12 @@ class SinkProcess:
             stdin=subprocess.PIPE,
             close_fds=True,
         )
-        self.write(_frame(config))
+        self.write(_frame(dataclasses.astuple(config)))
 
     @staticmethod
     def frame(logins: Sequence[LoginEvent], repositories: Sequence[RepositoryRow]) -> bytes:
         """A batch as the bytes `write()` sends."""
-        # Plain tuples pickle several times faster than named tuples.
-        return _frame((list(map(tuple, logins)), repositories))
+        return _frame(([tuple(map(_plain, e)) for e in logins], repositories))
 
     def write(self, frame: bytes) -> None:
         """Send a frame to the child."""
@@ -163,15 +167,14 @@ class SinkProcess:
 def serve(source: IO[bytes]) -> None:
     """The child's loop: read the config, then write batches until the pipe closes; prune at start
     and hourly."""
-    config = _read_frame(source)
-    assert isinstance(config, SinkConfig)
+    config = SinkConfig(*_read_frame(source))
     store, close = _open_store(config.database_url)
     sink = EventSink(store, Path(config.directory))
     next_prune = 0.0
     try:
         while (batch := _read_frame(source)) is not None:
             logins, repositories = batch
-            sink.write([_new(LoginEvent, row) for row in logins], [_new(RepositoryEvent, row) for row in repositories])
+            sink.write([_login(row) for row in logins], [repository_event(row) for row in repositories])
             if time.monotonic() >= next_prune:
                 next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
                 try:
@@ -206,8 +209,21 @@ def _sqlite_file(database_url: str) -> str | None:
     return rest
 
 
-def _frame(value: object) -> bytes:
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _login(row: tuple[Any, ...]) -> LoginEvent:
+    return _new(LoginEvent, (*row[:9], round(row[9], 3), *row[10:]))
+
+
+def repository_event(row: RepositoryRow) -> RepositoryEvent:
+    """The event a queued row stands for, its duration rounded to the microsecond."""
+    return _new(RepositoryEvent, (*row[:15], round(row[15], 3), *row[16:]))
+
+
+def _frame(value: Any) -> bytes:
+    payload = marshal.dumps(value)
     return _HEADER.pack(len(payload)) + payload
 
 
@@ -219,7 +235,7 @@ def _read_frame(source: IO[bytes]) -> Any:
     payload = source.read(length)
     if len(payload) < length:
         return None  # the server died halfway through a frame: that batch is lost, as the docs say
-    return pickle.loads(payload)
+    return marshal.loads(payload)
 
 
 def _day(timestamp: float) -> str:
@@ -230,6 +246,4 @@ if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from dockyard.audit import sink  # the module itself, not this `__main__` copy, defines what is unpickled
-
-    sink.serve(sys.stdin.buffer)
+    serve(sys.stdin.buffer)

@@ -29,6 +29,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
@@ -44,7 +45,7 @@ from dockyard.audit.model import (
     RepositoryRow,
     ResultType,
 )
-from dockyard.audit.sink import PRUNE_EVERY_SECONDS, EventSink, SinkConfig, SinkProcess
+from dockyard.audit.sink import PRUNE_EVERY_SECONDS, EventSink, SinkConfig, SinkProcess, repository_event
 from dockyard.audit.store import AuditStore
 
 log = logging.getLogger("dockyard.audit")
@@ -54,6 +55,10 @@ DEFAULT_BATCH_SIZE = 500
 # Far behind the database (a stalled disk): the oldest unwritten events give way, memory stays bounded.
 MAX_QUEUED = 200_000
 _new = tuple.__new__
+
+
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, Enum) else value
 
 
 class NetworkRefusal(Protocol):
@@ -113,7 +118,7 @@ class AuditWriter:
         """Queue an event; never blocks and never fails. An empty `correlation_id` is given a uuid4
         when the event is stored."""
         if type(event) is RepositoryEvent:
-            self.record_repository_row(tuple(event))
+            self.record_repository_row(tuple(_plain(value) for value in event))
         elif self.enabled:
             self._logins.append(event)  # type: ignore[arg-type]
 
@@ -220,7 +225,7 @@ class AuditWriter:
         return self._write(logins, repositories)
 
     def _write(self, logins: list[LoginEvent], repositories: list[RepositoryRow]) -> int:
-        return self._sink.write(logins, [_new(RepositoryEvent, row) for row in repositories])
+        return self._sink.write(logins, [repository_event(row) for row in repositories])
 
     def _lost_process(self) -> None:
         log.exception("the audit sink process is gone; writing audit events in the server process")
