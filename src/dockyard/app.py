@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 
 import anyio
 from starlette.applications import Starlette
@@ -98,21 +99,21 @@ def signing_keys(settings: Settings) -> SigningKeys:
     )
 
 
-def _token_access(
-    settings: Settings, registry: Registry
-) -> tuple[TokenService, DirectoryTokens, TokenAccessController]:
+def token_service(
+    settings: Settings, metadata: MetadataStore, keys: SigningKeys, clock: Callable[[], float] = time.time
+) -> TokenService:
+    """The token service over `metadata`, as `dockyard serve` configures it (`explain` builds the same)."""
     login_server = settings.resolved_login_server
-    keys = signing_keys(settings)
-    properties = PropertiesStore(registry.metadata.engine, registry.clock)
-    policy_store = PolicyStore(registry.metadata.engine, registry.clock)
+    properties = PropertiesStore(metadata.engine, clock)
+    policy_store = PolicyStore(metadata.engine, clock)
 
     def policy() -> Policy:
         current = properties.current()
         return policy_store.policy(current.role_assignment_mode, current.anonymous_pull_enabled)
 
-    service = TokenService(
+    return TokenService(
         keys=keys,
-        directory=DirectoryStore(registry.metadata.engine),
+        directory=DirectoryStore(metadata.engine),
         issuer=login_server,
         service=login_server,
         policy=policy,
@@ -123,6 +124,15 @@ def _token_access(
         refresh_token_seconds=settings.refresh_token_seconds,
         leeway=settings.clock_skew_seconds,
     )
+
+
+def _token_access(
+    settings: Settings, registry: Registry
+) -> tuple[TokenService, DirectoryTokens, TokenAccessController]:
+    login_server = settings.resolved_login_server
+    keys = signing_keys(settings)
+    service = token_service(settings, registry.metadata, keys, registry.clock)
+    properties = service.properties
     controller = TokenAccessController(
         keys,
         login_server,

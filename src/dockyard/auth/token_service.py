@@ -182,7 +182,7 @@ class TokenService:
             raise SignInFailed(SignInReason.TOKEN_DISABLED)
         if record.expired(now):
             raise SignInFailed(SignInReason.TOKEN_PASSWORD_EXPIRED)
-        return SignedIn(_token_subject(token, record), not_after=record.expiry, password=record)
+        return SignedIn(token_subject(token, record), not_after=record.expiry, password=record)
 
     def _token_signed_in_now(self, claims: Claims, now: float) -> SignedIn:
         """The repository-scoped token behind a refresh token, as it is now: still there, enabled, and
@@ -197,7 +197,7 @@ class TokenService:
             raise SignInFailed(SignInReason.TOKEN_DISABLED)
         if record.expired(now):
             raise SignInFailed(SignInReason.TOKEN_PASSWORD_EXPIRED)
-        return SignedIn(_token_subject(token, record), not_after=claims.expires_at, password=record)
+        return SignedIn(token_subject(token, record), not_after=claims.expires_at, password=record)
 
     def admin_subject(self) -> Subject:
         """The admin user, named after the registry as in ACR."""
@@ -352,7 +352,8 @@ class TokenService:
         return SignedIn(ANONYMOUS)
 
 
-def _token_subject(token: RepositoryToken, password: TokenPassword) -> Subject:
+def token_subject(token: RepositoryToken, password: TokenPassword) -> Subject:
+    """The subject a repository-scoped token signs in as, with the password it used."""
     return Subject(
         kind=SubjectKind.REPOSITORY_TOKEN,
         id=TOKEN_SUBJECT_PREFIX + token.name,

@@ -11,8 +11,12 @@ from dataclasses import dataclass
 
 from dockyard.access.decision import Subject, SubjectKind
 from dockyard.access.model import RepositoryToken, TokenPassword, TokenPasswordName, TokenStatus
-from dockyard.auth.token_service import ADMIN_SUBJECT_ID, TOKEN_SUBJECT_PREFIX, TokenService
-from dockyard.auth.token_service import _token_subject as token_subject  # the token service's own
+from dockyard.auth.token_service import (
+    ADMIN_SUBJECT_ID,
+    TOKEN_SUBJECT_PREFIX,
+    TokenService,
+    token_subject,  # the token service's own
+)
 from dockyard.directory.model import Principal, PrincipalKind, canonical_uuid
 from dockyard.doctor.explain_model import Credential, Expiring
 from dockyard.doctor.explain_texts import Finding, finding

@@ -33,7 +33,9 @@ _SCOPE_MAP_NAME = re.compile(r"[A-Za-z0-9_-]{5,50}")
 # Control-plane actions: `*`, `*/read`, or under a provider Dockyard plays; `!` excludes (as the
 # built-in Contributor's do).
 _ACTION = re.compile(
-    r"!?(?:\*|Microsoft\.ContainerRegistry|Microsoft\.Authorization)(?:/[A-Za-z0-9._*-]+)*", re.IGNORECASE
+    r"!?(?:\*|Microsoft\.(?:ContainerRegistry|Authorization|Directory|ManagedIdentity|OperationalInsights))"
+    r"(?:/[A-Za-z0-9._*-]+)*",
+    re.IGNORECASE,
 )
 _DATA_ACTIONS = {action.value.lower(): action.value for action in DataAction}
 
