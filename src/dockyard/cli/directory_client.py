@@ -39,6 +39,8 @@ _FIXES = (
     ("trusts no external issuer", "the registry must list the token's issuer in its trusted_issuers_file"),
     ("AADSTS", "sign in again: dockyard login"),
     ("too many failed sign-ins", "wait until the time given has passed, then sign in with the right credentials"),
+    ("is not allowed access", "ask an administrator to add your address to the network rules "
+     "(dockyard network-rule add --ip-address <cidr>) or to enable public network access"),
 )  # fmt: skip
 
 
@@ -194,7 +196,10 @@ def _json_object(data: bytes) -> dict[str, Any]:
 def _refusal(exc: urllib.error.HTTPError, login_server: str) -> SignInRefused:
     body = _json_object(exc.read())
     error = str(body.get("error", ""))
-    description = str(body.get("error_description") or body.get("error") or exc.reason)
+    oci_errors = body.get("errors")  # the network rules answer in the OCI format, naming the caller's IP
+    first = oci_errors[0] if isinstance(oci_errors, list) and oci_errors else None
+    oci_message = first.get("message") if isinstance(first, dict) else None
+    description = str(body.get("error_description") or oci_message or error or exc.reason)
     if exc.code == 404:
         advice = f"'{login_server}' has no Dockyard directory endpoint: check the login server name"
         return SignInRefused(f"{login_server} answered 404 Not Found", advice, exc.code, error)
