@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from dockyard.cli.client_files import ClientPaths
-from tests.auth.conftest import TokenRegistry, start_token_registry
+from tests.auth.conftest import OWNER, TokenRegistry, start_token_registry
 from tests.conftest import DOCKYARD
 
 HELPER = str(Path(DOCKYARD).with_name("docker-credential-dockyard"))
@@ -105,3 +105,16 @@ def cli_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRegi
     registry = start_token_registry(tmp_path_factory.mktemp("cli-registry") / "data")
     yield registry
     registry.server.stop()
+
+
+def signed_in_machine(home: Path, registry: TokenRegistry, user: str, password: str) -> Machine:
+    """A client machine in `home` on which `user` ran `dockyard login -n <registry>`."""
+    machine = new_machine(home)
+    machine.dockyard("login", "-n", registry.host, "-u", user, "--password-stdin", stdin=password)
+    return machine
+
+
+@pytest.fixture(scope="module")
+def owner_machine(cli_registry: TokenRegistry, tmp_path_factory: pytest.TempPathFactory) -> Machine:
+    """A client machine of the module's on which the registry's owner is signed in (`dockyard login`)."""
+    return signed_in_machine(tmp_path_factory.mktemp("owner-home"), cli_registry, OWNER, cli_registry.owner_password)

@@ -18,6 +18,7 @@ from dockyard.cli.directory import directory
 from dockyard.cli.doctor import check_health_command, diagnose_command
 from dockyard.cli.errors import DockyardGroup
 from dockyard.cli.explain import explain_command
+from dockyard.cli.image_import import import_image
 from dockyard.cli.login import login, logout
 from dockyard.cli.network import network_rule
 from dockyard.cli.options import config_option, data_dir_option, load
@@ -157,6 +158,7 @@ main.add_command(identity)
 main.add_command(role)
 main.add_command(scope_map)
 main.add_command(token)
+main.add_command(import_image)
 main.add_command(logout)
 main.add_command(repository)
 main.add_command(logs)
