@@ -7,6 +7,7 @@ This module only reads and renders data: it must never run a client or reach a r
 
 from __future__ import annotations
 
+import html
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -193,19 +194,19 @@ def render_markdown(scenarios: Scenarios) -> str:
 
 def _row(scenario: Scenario, seed_title: str) -> str:
     seed = f"{scenario.seed}. {seed_title}"
-    situation = f"**{scenario.title}** (`{scenario.id}`): {scenario.setup}"
-    clients = "<br>".join(f"`{client.command}` → “{client.symptom}”" for client in scenario.clients)
+    situation = f"**{html.escape(scenario.title)}** (`{scenario.id}`): {html.escape(scenario.setup)}"
+    clients = "<br>".join(f"`{client.command}` → `{client.symptom}`" for client in scenario.clients)
     confirm = [f"`dockyard diagnose` → `{scenario.cause}`"]
     health = scenario.check_health
     if health.code is not None:
         confirm.append(f"`dockyard check-health {health.arguments}` → `{health.code}`")
     else:
-        confirm.append(f"check-health: cannot see it — {health.why_not}")
+        confirm.append(f"check-health: cannot see it — {html.escape(health.why_not or '')}")
     if scenario.reason is not None:
         confirm.append(f"`dockyard logs login --reason {scenario.reason}`")
     if scenario.explain is not None:
         confirm.append(f"`dockyard explain {scenario.explain}`")
-    reason = f"`{scenario.reason}`" if scenario.reason else f"none — {scenario.why_no_reason}"
+    reason = f"`{scenario.reason}`" if scenario.reason else f"none — {html.escape(scenario.why_no_reason or '')}"
     cells = [seed, situation, clients, "<br>".join(confirm), reason]
     return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
 
