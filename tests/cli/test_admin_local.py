@@ -132,3 +132,12 @@ def test_a_bad_value_names_the_field(local: Local) -> None:
     lines = local.error("token", "create", "-n", "tok", "--scope-map", "_repositories_pull")
 
     assert lines[0].startswith("error: ") and lines[0].endswith("(field: name)") and len(lines) == 2
+
+
+def test_help_lists_every_admin_group_with_a_whole_one_line_description(local: Local) -> None:
+    lines = local.machine.dockyard("--help").stdout.splitlines()
+    listed = {line.split()[0]: line for line in lines if line.startswith("  ") and len(line.split()) > 1}
+
+    groups = ("show", "update", "credential", "network-rule", "directory", "sp", "identity", "role", "scope-map",
+              "token", "repository", "logs", "import", "login", "logout", "gc")  # fmt: skip
+    assert [group for group in groups if group not in listed or listed[group].endswith("...")] == []

@@ -23,12 +23,12 @@ _SECRET_COLUMNS = ("secretId", "hint", "endDate", "createdAt", "expired")
 _FEDERATED_COLUMNS = ("name", "issuer", "subject", "audiences", "createdAt")
 
 
-@click.group("sp")
+@click.group("sp", short_help="Service principals and their secrets (az ad sp).")
 def sp() -> None:
     """Service principals: applications that sign in with a client secret or a federated token (as `az ad sp`)."""
 
 
-@click.group("identity")
+@click.group("identity", short_help="Managed identities (az identity).")
 def identity() -> None:
     """Managed identities: workloads that sign in with a federated token (as `az identity`)."""
 

@@ -36,7 +36,7 @@ _REPOSITORY_TABLE = (
 )
 
 
-@click.group()
+@click.group(short_help="Login and repository events, newest first.")
 def logs() -> None:
     """Read the audit trail: login events and repository events, newest first (as ACR's
     ContainerRegistryLoginEvents and ContainerRegistryRepositoryEvents)."""

@@ -20,7 +20,7 @@ from dockyard.directory.model import canonical_uuid
 PRINCIPAL_COLUMNS = ("displayName", "kind", "objectId", "appId", "userName", "enabled")
 
 
-@click.group()
+@click.group(short_help="Users, groups, service principals, identities.")
 def directory() -> None:
     """The registry's directory: users, groups, service principals, managed identities (as `az ad`)."""
 

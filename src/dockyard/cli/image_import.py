@@ -255,7 +255,7 @@ def _destination(name: str | None, config: Path | None, flags: dict[str, Any], r
     return RegistryClient(target.url or "", repository, credentials, actions="pull,push")
 
 
-@click.command("import")
+@click.command("import", short_help="Copy an image from another registry (az acr import).")
 @click.option("--source", required=True, help="The image to copy: registry/repo:tag or registry/repo@sha256:….")
 @click.option("--image", "-t", help="Where it goes here: repo:tag (default: the source's repository and tag).")
 @click.option("--username", "-u", help="A user name for the source registry.")

@@ -61,7 +61,7 @@ def _login_server(name: str | None, paths: ClientPaths) -> tuple[str, str]:
     return current, sign_in.url if sign_in else login_server_and_url(current)[1]
 
 
-@click.command()
+@click.command(short_help="Sign in and save a registry token (az acr login).")
 @click.option("--name", "-n", help="The login server (host[:port]); default: the one signed in to last.")
 @click.option("--username", "-u", help="A user name; with --service-principal or --federated-token, the app id.")
 @click.option("--password", "-p", help="The password or client secret (prefer --password-stdin or the prompt).")
@@ -208,7 +208,7 @@ def _configure_helper(paths: ClientPaths, login_server: str) -> None:
         )
 
 
-@click.command()
+@click.command(short_help="Remove the saved credentials for a registry.")
 @click.option("--name", "-n", help="The login server (host[:port]); default: the one signed in to last.")
 def logout(name: str | None) -> None:
     """Remove the saved credentials for a registry: the Docker config's and the containers auth file's

@@ -95,7 +95,7 @@ def serve(config: Path | None, **flags: Any) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
-@main.command()
+@main.command(short_help="Remove blobs no manifest references.")
 @_config_option
 @_data_dir_option
 @click.option("--blob-store-url", help=setting_help("blob_store_url"))

@@ -20,7 +20,7 @@ _RANGE_HELP = "A CIDR range (203.0.113.0/24, 2001:db8::/32) or one address (a /3
 _NETWORK_KEYS = ("publicNetworkAccess", "networkRuleSet", "trustedNetworks", "trustedProxies")
 
 
-@click.group("network-rule")
+@click.group("network-rule", short_help="Which client addresses may connect.")
 def network_rule() -> None:
     """Which client addresses may reach the registry (as `az acr network-rule`)."""
 

@@ -22,7 +22,7 @@ from dockyard.settings import setting_help
 _SHOWN_ONCE = "These passwords are shown only now; `dockyard credential renew` replaces one."
 
 
-@click.command()
+@click.command(short_help="Show the registry's properties (az acr show).")
 @admin_options
 @output_options()
 def show(name: str | None, config: Path | None, **flags: Any) -> None:
@@ -32,7 +32,7 @@ def show(name: str | None, config: Path | None, **flags: Any) -> None:
         emit(session.get("/registry"))
 
 
-@click.command()
+@click.command(short_help="Change registry properties (az acr update).")
 @admin_options
 @click.option("--registry-name", help=setting_help("registry_name"))
 @click.option("--admin-enabled", type=bool, default=None, help="Enable (true) or disable (false) the admin user.")
@@ -110,7 +110,7 @@ def _echo_passwords(passwords: list[dict[str, str]]) -> None:
         click.echo(_SHOWN_ONCE)
 
 
-@click.group()
+@click.group(short_help="The admin user's credentials (az acr credential).")
 def credential() -> None:
     """The admin user's credentials (as `az acr credential`)."""
 

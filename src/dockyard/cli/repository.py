@@ -18,7 +18,7 @@ _MANIFEST_COLUMNS = ("digest", "tags", "mediaType", "size", "createdTime")
 _NOT_FOUND = "check the name (lower case, as pushed): `dockyard repository list` and `show-tags` show what exists"
 
 
-@click.group()
+@click.group(short_help="Repositories, tags, manifests and their locks.")
 def repository() -> None:
     """Repositories, tags and manifests: list, show, lock, delete (as `az acr repository`)."""
 

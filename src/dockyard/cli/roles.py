@@ -32,7 +32,7 @@ _DEFINITION_FIELDS = {
 }
 
 
-@click.group()
+@click.group(short_help="Role assignments and definitions (az role).")
 def role() -> None:
     """Roles and role assignments (as `az role`)."""
 

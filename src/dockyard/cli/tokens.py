@@ -83,7 +83,7 @@ def expiry(expiration: str | None, days: int | None) -> str | None:
 _name = click.option("--name", "-n", "resource", required=True, help="The name.")
 
 
-@click.group("scope-map")
+@click.group("scope-map", short_help="What tokens may do (az acr scope-map).")
 def scope_map() -> None:
     """What repository-scoped tokens may do, repository by repository (as `az acr scope-map`)."""
 
@@ -170,7 +170,7 @@ def delete_scope_map(registry: str | None, config: Path | None, resource: str, y
 # -- tokens ------------------------------------------------------------------------------------------
 
 
-@click.group()
+@click.group(short_help="Repository-scoped tokens (az acr token).")
 def token() -> None:
     """Repository-scoped tokens: a name, two passwords and a scope map (as `az acr token`)."""
 
