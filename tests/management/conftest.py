@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -59,15 +60,20 @@ class Api:
         return self.client(self.directory_token(name, PASSWORD)), object_id
 
 
+def start_api(data_dir: Path) -> Api:
+    """A live registry and the tenant of its directory."""
+    registry = start_token_registry(data_dir)
+    with registry.client() as client:
+        challenge = client.get("/api/v1/registry").headers["WWW-Authenticate"]
+    return Api(registry, challenge.split("/directory/")[1].split("/")[0])
+
+
 @pytest.fixture(scope="session")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """One live registry for the management tests (each test makes principals of its own)."""
-    registry = start_token_registry(tmp_path_factory.mktemp("management") / "data")
-    with registry.client() as client:
-        challenge = client.get("/api/v1/registry").headers["WWW-Authenticate"]
-    tenant = challenge.split("/directory/")[1].split("/")[0]
-    yield Api(registry, tenant)
-    registry.server.stop()
+    started = start_api(tmp_path_factory.mktemp("management") / "data")
+    yield started
+    started.registry.server.stop()
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ derandomized examples per operation and mode, about a minute in all on two cores
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 import schemathesis
@@ -24,12 +26,21 @@ from schemathesis.specs.openapi.checks import (
 
 from dockyard.management.openapi import openapi_document
 from dockyard.management.resources import OPERATIONS
-from tests.management.conftest import Api
+from tests.management.conftest import Api, start_api
 
 DOCUMENT = openapi_document(OPERATIONS)
 SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
 LABELS = [result.ok().label for result in SCHEMA.get_all_operations()]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """A registry of the fuzz's own: what it changes (the permissions mode, the admin user, network rules…)
+    must not reach the other management tests."""
+    started = start_api(tmp_path_factory.mktemp("management-fuzz") / "data")
+    yield started
+    started.registry.server.stop()
 
 
 @pytest.fixture(scope="module")
