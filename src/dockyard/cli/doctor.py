@@ -48,7 +48,7 @@ def _registry_options(command: Any) -> Any:
     return command
 
 
-@click.command("check-health")
+@click.command("check-health", short_help="Check the clients here and the way to a registry.")
 @_registry_options
 @click.option("--ignore-errors", is_flag=True, help="Go on after a failed step.")
 @click.option("--yes", "-y", is_flag=True, help="Do not prompt; answer yes.")
@@ -67,7 +67,7 @@ def check_health_command(ignore_errors: bool, yes: bool, **options: Any) -> None
         sys.exit(1)
 
 
-@click.command("diagnose")
+@click.command("diagnose", short_help="Name the causes of an error message, with their fixes.")
 @click.argument("text")
 @click.option("--probe", is_flag=True, help="Run the check-health steps that confirm or rule out each cause.")
 @_registry_options

@@ -24,7 +24,7 @@ def parse_at(text: str, now: float) -> float:
     return parse_time(text, now)
 
 
-@click.command(name="explain")
+@click.command(name="explain", short_help="Why an identity may or may not do an action on a repository.")
 @click.option("--identity", help="Object id, application id, user name, display name, token:<name>, admin, anonymous.")
 @click.option("--repository", help="The repository (not needed for --action catalog).")
 @click.option("--action", type=click.Choice(_ACTIONS), help="What the identity tries.")
