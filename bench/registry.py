@@ -104,7 +104,7 @@ def seed(conn: Connection, image: SeedImage) -> None:
     check_manifest(conn, manifest)
 
 
-def seed_many(host: str, port: int, image: SeedImage, count: int, connections: int = 4) -> None:
+def seed_many(host: str, port: int, image: SeedImage, count: int, connections: int = 8) -> None:
     """`count` more repositories, `bench/many/r00000` …, each a one-layer image whose blobs are mounted
     from the seed repository (the listing figures). Several connections push in parallel."""
     config = _descriptor(OCI_CONFIG, image.config)

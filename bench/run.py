@@ -43,8 +43,8 @@ SERVER_KEYS = ("dockyard", "reference", "nginx", "dockyard_auth", "reference_aut
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds of A B C alternation (default 3)")
-    parser.add_argument("--duration", type=float, default=4, help="seconds per wrk/ab run (default 4)")
-    parser.add_argument("--pull-duration", type=float, default=3, help="seconds per pull run (default 3)")
+    parser.add_argument("--duration", type=float, default=3, help="seconds per wrk/ab run (default 3)")
+    parser.add_argument("--pull-duration", type=float, default=2, help="seconds per pull run (default 2)")
     parser.add_argument("--blob-mib", type=int, default=256, help="size of the big blob (default 256)")
     parser.add_argument("--only", default="", help="comma-separated figure keys to run (default all)")
     parser.add_argument("--servers", default=",".join(SERVER_KEYS), help="which servers to run")
