@@ -37,14 +37,13 @@ def _commands(text: str) -> list[str]:
 def _fix_commands() -> list[str]:
     lines = [line for cause in load_knowledge().causes for line in cause.fix]
     table = DOC.read_text().partition(BEGIN)[0] + DOC.read_text().partition(END)[2]
-    return sorted({*(c for line in lines for c in _commands(line)), *_commands(table)})
+    found = {*(c for line in lines for c in _commands(line)), *_commands(table)}
+    return sorted(c for c in found if c.split()[0] in main.commands)  # "dockyard renews …" is prose
 
 
 @pytest.mark.parametrize("command", _fix_commands())
 def test_every_dockyard_command_the_fixes_name_exists_with_its_options(command: str) -> None:
     words = command.split()
-    if words[0] not in main.commands:
-        pytest.skip(f"prose, not a command: dockyard {command}")
     target: click.Command = main
     for word in words:
         if isinstance(target, click.Group) and word in target.commands:
