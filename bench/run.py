@@ -34,7 +34,7 @@ LISTING_FIGURES = ("catalog", "tags_list")
 LISTING_REPOSITORIES = 10_000
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-QUIET_BUDGET = 60.0  # total seconds a run may spend waiting for other load to calm down
+QUIET_BUDGET = 30.0  # total seconds a run may spend waiting for other load to calm down
 # Open Dockyard, open reference, nginx; then Dockyard with token auth and the reference with htpasswd;
 # then open Dockyard with auditing off (the audit's cost on the hot path).
 SERVER_KEYS = ("dockyard", "reference", "nginx", "dockyard_auth", "reference_auth", "dockyard_noaudit")
@@ -43,8 +43,8 @@ SERVER_KEYS = ("dockyard", "reference", "nginx", "dockyard_auth", "reference_aut
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds of A B C alternation (default 3)")
-    parser.add_argument("--duration", type=float, default=3, help="seconds per wrk/ab run (default 3)")
-    parser.add_argument("--pull-duration", type=float, default=2, help="seconds per pull run (default 2)")
+    parser.add_argument("--duration", type=float, default=2.5, help="seconds per wrk/ab run (default 2.5)")
+    parser.add_argument("--pull-duration", type=float, default=1.5, help="seconds per pull run (default 1.5)")
     parser.add_argument("--blob-mib", type=int, default=256, help="size of the big blob (default 256)")
     parser.add_argument("--only", default="", help="comma-separated figure keys to run (default all)")
     parser.add_argument("--servers", default=",".join(SERVER_KEYS), help="which servers to run")
