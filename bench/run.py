@@ -43,7 +43,7 @@ SERVER_KEYS = ("dockyard", "reference", "nginx", "dockyard_auth", "reference_aut
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds of A B C alternation (default 3)")
-    parser.add_argument("--duration", type=float, default=2.5, help="seconds per wrk/ab run (default 2.5)")
+    parser.add_argument("--duration", type=int, default=3, help="whole seconds per wrk/ab run (default 3)")
     parser.add_argument("--pull-duration", type=float, default=1.5, help="seconds per pull run (default 1.5)")
     parser.add_argument("--blob-mib", type=int, default=256, help="size of the big blob (default 256)")
     parser.add_argument("--only", default="", help="comma-separated figure keys to run (default all)")
