@@ -4,7 +4,7 @@ as JSON lines and prunes what retention no longer keeps.
 
 `record()` only appends a tuple to an in-memory queue. `run()` (a task in the app's lifespan) starts
 the sink process, then wakes every `interval` seconds, or as soon as `batch_size` events wait, and
-sends what is queued down the pipe (pickled on the loop's thread, at about a microsecond an event;
+sends what is queued down the pipe (dumped with marshal on the loop's thread, about half a microsecond an event;
 written from a worker thread, so a busy sink slows nobody). When it is cancelled (the server stops)
 it sends whatever is still queued and waits for the sink to write it, so a clean stop loses nothing;
 a crash loses what was queued and not yet sent (at most about one interval's worth).
@@ -124,7 +124,7 @@ class AuditWriter:
 
     def record_repository_row(self, row: RepositoryRow) -> None:
         """Queue a repository event given as a plain tuple of `RepositoryEvent`'s fields, in order:
-        the hot path's form (a plain tuple is the cheapest thing to build, keep and pickle)."""
+        the hot path's form (a plain tuple is the cheapest thing to build, keep and dump)."""
         if not self.enabled:
             return
         queue = self._repositories
@@ -233,7 +233,7 @@ class AuditWriter:
 
     def _take(self) -> tuple[list[LoginEvent], list[RepositoryRow]]:
         """Everything queued: one batch per wake-up (draining until empty would chase the requests with
-        tiny batches, each paying a commit, or a pickle and a pipe write)."""
+        tiny batches, each paying a commit, or a dump and a pipe write)."""
         if MAX_QUEUED in (len(self._logins), len(self._repositories)):
             log.warning("the audit queue is full (%d events): the oldest unwritten events were dropped", MAX_QUEUED)
         logins, self._logins = self._logins, deque(maxlen=MAX_QUEUED)
