@@ -12,21 +12,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, insert
-from sqlalchemy.exc import DBAPIError
 
 from dockyard.audit.model import Event, to_json_line
-from dockyard.audit.sqlite_batches import Run, SqliteBatches, with_ids
+from dockyard.audit.sqlite_batches import Run, SqliteBatches, has_json_functions, with_ids
 
 
 class TableWriter:
     """Inserts batches of one kind of event into its table and returns them as JSON lines."""
 
     def __init__(self, engine: Engine, table: Table, fields: Sequence[str]) -> None:
-        self._sqlite = SqliteBatches(table.name, fields) if engine.dialect.name == "sqlite" else None
-        if self._sqlite is not None:
-            with engine.connect() as connection:
-                if not _has_json_functions(connection):
-                    self._sqlite = None
+        fast = engine.dialect.name == "sqlite" and has_json_functions()
+        self._sqlite = SqliteBatches(table.name, fields) if fast else None
         compiled = insert(table).compile(dialect=engine.dialect, column_keys=list(fields))
         self._sql = str(compiled)
         positional = bool(engine.dialect.positional)
@@ -51,11 +47,3 @@ def _runner(connection: Connection) -> Run:
         return result.scalar() if result.returns_rows else None
 
     return run
-
-
-def _has_json_functions(connection: Connection) -> bool:
-    try:
-        connection.exec_driver_sql("SELECT json_object('a', 1)")
-    except DBAPIError:
-        return False
-    return True

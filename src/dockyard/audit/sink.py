@@ -36,7 +36,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from dockyard.audit.model import JsonLines, LoginEvent, RepositoryEvent, RepositoryRow
+from dockyard.audit.model import Event, JsonLines, LoginEvent, RepositoryEvent, RepositoryRow
 
 log = logging.getLogger("dockyard.audit")
 
@@ -143,7 +143,7 @@ class SinkProcess:
     @staticmethod
     def frame(logins: Sequence[LoginEvent], repositories: Sequence[RepositoryRow]) -> bytes:
         """A batch as the bytes `write()` sends."""
-        return _frame(([tuple(map(_plain, e)) for e in logins], repositories))
+        return _frame(([plain_row(e) for e in logins], repositories))
 
     def write(self, frame: bytes) -> None:
         """Send a frame to the child."""
@@ -174,7 +174,7 @@ def serve(source: IO[bytes]) -> None:
     try:
         while (batch := _read_frame(source)) is not None:
             logins, repositories = batch
-            sink.write([_login(row) for row in logins], [repository_event(row) for row in repositories])
+            sink.write([_new(LoginEvent, row) for row in logins], [repository_event(row) for row in repositories])
             if time.monotonic() >= next_prune:
                 next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
                 try:
@@ -209,12 +209,9 @@ def _sqlite_file(database_url: str) -> str | None:
     return rest
 
 
-def _plain(value: object) -> object:
-    return value.value if isinstance(value, Enum) else value
-
-
-def _login(row: tuple[Any, ...]) -> LoginEvent:
-    return _new(LoginEvent, (*row[:9], round(row[9], 3), *row[10:]))
+def plain_row(event: Event) -> tuple[Any, ...]:
+    """An event as a plain tuple of its fields, its enum members as their string values (what marshal takes)."""
+    return tuple(value.value if isinstance(value, Enum) else value for value in event)
 
 
 def repository_event(row: RepositoryRow) -> RepositoryEvent:

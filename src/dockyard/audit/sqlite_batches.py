@@ -9,6 +9,7 @@ releases the GIL while SQLite runs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import sqlite3
@@ -63,12 +64,15 @@ class SqliteBatches:
         return self._head + ", ".join([self._row] * rows) + ")"
 
 
-def has_json_functions(run: Run) -> bool:
-    """Whether this SQLite has `json_object`."""
-    try:
-        run("SELECT json_object('a', 1)", ())
-    except sqlite3.Error:
-        return False
+@functools.cache
+def has_json_functions() -> bool:
+    """Whether this process's SQLite library has `json_object` (asked of an in-memory database: every
+    connection of the process uses the same library)."""
+    with contextlib.closing(sqlite3.connect(":memory:")) as db:
+        try:
+            db.execute("SELECT json_object('a', 1)")
+        except sqlite3.Error:
+            return False
     return True
 
 

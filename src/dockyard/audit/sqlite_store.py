@@ -24,7 +24,7 @@ class SqliteEventStore:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
             self._db.execute(f"PRAGMA {pragma}")
-        fast = has_json_functions(self._run)
+        fast = has_json_functions()
         self._logins, self._repositories = (SqliteBatches(t, f) if fast else None for t, f in _TABLES)
         self._plain = {
             table: f"INSERT INTO {table} ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})"

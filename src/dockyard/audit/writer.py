@@ -29,7 +29,6 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
@@ -45,7 +44,7 @@ from dockyard.audit.model import (
     RepositoryRow,
     ResultType,
 )
-from dockyard.audit.sink import PRUNE_EVERY_SECONDS, EventSink, SinkConfig, SinkProcess, repository_event
+from dockyard.audit.sink import PRUNE_EVERY_SECONDS, EventSink, SinkConfig, SinkProcess, plain_row, repository_event
 from dockyard.audit.store import AuditStore
 
 log = logging.getLogger("dockyard.audit")
@@ -55,10 +54,6 @@ DEFAULT_BATCH_SIZE = 500
 # Far behind the database (a stalled disk): the oldest unwritten events give way, memory stays bounded.
 MAX_QUEUED = 200_000
 _new = tuple.__new__
-
-
-def _plain(value: object) -> object:
-    return value.value if isinstance(value, Enum) else value
 
 
 class NetworkRefusal(Protocol):
@@ -118,7 +113,7 @@ class AuditWriter:
         """Queue an event; never blocks and never fails. An empty `correlation_id` is given a uuid4
         when the event is stored."""
         if type(event) is RepositoryEvent:
-            self.record_repository_row(tuple(_plain(value) for value in event))
+            self.record_repository_row(plain_row(event))
         elif self.enabled:
             self._logins.append(event)  # type: ignore[arg-type]
 
