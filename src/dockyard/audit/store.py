@@ -172,42 +172,16 @@ def _page(events: list[_E], rows: list[Any], limit: int) -> Page[_E]:
 
 
 def _login_event(row: Any) -> LoginEvent:
-    return LoginEvent(
-        time_generated=row.time_generated,
-        identity=row.identity,
-        identity_name=row.identity_name,
-        login_server=row.login_server,
-        caller_ip_address=row.caller_ip_address,
-        result_type=ResultType(row.result_type),
-        result_description=row.result_description,
-        operation_name=LoginOperation(row.operation_name),
-        user_agent=row.user_agent,
-        duration_ms=row.duration_ms,
-        jwt_id=row.jwt_id,
-        correlation_id=row.correlation_id,
-        reason=row.reason,
-    )
+    values = row._mapping
+    fields = {name: values[name] for name in LoginEvent._fields}
+    fields["result_type"] = ResultType(fields["result_type"])
+    fields["operation_name"] = LoginOperation(fields["operation_name"])
+    return LoginEvent(**fields)
 
 
 def _repository_event(row: Any) -> RepositoryEvent:
-    return RepositoryEvent(
-        time_generated=row.time_generated,
-        operation_name=RepositoryOperation(row.operation_name),
-        identity=row.identity,
-        identity_name=row.identity_name,
-        login_server=row.login_server,
-        repository=row.repository,
-        tag=row.tag,
-        digest=row.digest,
-        artifact_type=row.artifact_type,
-        media_type=row.media_type,
-        size=row.size,
-        caller_ip_address=row.caller_ip_address,
-        user_agent=row.user_agent,
-        result_type=ResultType(row.result_type),
-        result_description=row.result_description,
-        duration_ms=row.duration_ms,
-        jwt_id=row.jwt_id,
-        correlation_id=row.correlation_id,
-        reason=row.reason,
-    )
+    values = row._mapping
+    fields = {name: values[name] for name in RepositoryEvent._fields}
+    fields["result_type"] = ResultType(fields["result_type"])
+    fields["operation_name"] = RepositoryOperation(fields["operation_name"])
+    return RepositoryEvent(**fields)
