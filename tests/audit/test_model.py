@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
@@ -13,6 +14,7 @@ from dockyard.audit.model import (
     RepositoryOperation,
     ResultType,
     iso_time,
+    new_ids,
     to_json,
     to_json_line,
 )
@@ -105,3 +107,12 @@ def test_the_same_middle_with_other_times_gives_other_lines() -> None:
 def test_times_are_utc_iso_8601_with_milliseconds() -> None:
     assert iso_time(1_767_225_600.1234) == "2026-01-01T00:00:00.123Z"
     assert iso_time(1_767_225_600.9996) == "2026-01-01T00:00:01.000Z"
+
+
+def test_new_ids_are_distinct_random_uuids() -> None:
+    ids = new_ids(1000)
+
+    assert len(set(ids)) == 1000
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)

@@ -11,9 +11,9 @@ from pathlib import Path
 import anyio
 import pytest
 
-from dockyard.audit.model import LoginEvent, LoginOperation, RepositoryEvent, ResultType
+from dockyard.audit.model import LoginEvent, LoginOperation, RepositoryEvent, ResultType, to_json
 from dockyard.audit.sink import LOGIN_EVENTS_FILE, REPOSITORY_EVENTS_FILE
-from dockyard.audit.store import AuditStore, EventQuery, JsonLines
+from dockyard.audit.store import AuditStore, EventQuery
 from dockyard.audit.writer import AuditWriter
 from dockyard.metadata.store import MetadataStore
 from dockyard.network.refusal import RefusedRequest
@@ -21,6 +21,7 @@ from dockyard.network.rules import NetworkReason
 from tests.audit.test_model import login_event, repository_event
 
 DAY = 86400
+T0 = 1_767_225_600.0
 
 
 @pytest.fixture
@@ -61,6 +62,42 @@ def test_recording_only_queues_nothing_is_written_until_a_flush(store: AuditStor
     assert writer.flush() == 2
     assert len(store.login_events(EventQuery()).events) == 1
     assert len(store.repository_events(EventQuery()).events) == 1
+
+
+def test_pulls_that_share_everything_but_their_times_come_back_as_their_own_events_in_time_order(
+    store: AuditStore, tmp_path: Path
+) -> None:
+    writer = _writer(store, tmp_path)
+    recorded = [
+        repository_event(time_generated=T0 + i, caller_ip_address=ip, duration_ms=i / 7, correlation_id="")
+        for i, ip in enumerate(["192.0.2.1", "192.0.2.2", "192.0.2.1", "192.0.2.1", "192.0.2.2"])
+    ]
+    for event in recorded:
+        writer.record(event)
+
+    assert writer.flush() == 5
+
+    stored = store.repository_events(EventQuery()).events[::-1]
+    assert [e._replace(correlation_id="") for e in stored] == [
+        e._replace(duration_ms=round(e.duration_ms, 3)) for e in recorded
+    ]
+    assert len({e.correlation_id for e in stored}) == 5
+    assert [line["TimeGenerated"] for line in _lines(tmp_path, REPOSITORY_EVENTS_FILE)] == [
+        to_json(e)["TimeGenerated"] for e in recorded
+    ]
+
+
+def test_the_json_lines_of_a_batch_are_its_events(store: AuditStore, tmp_path: Path) -> None:
+    writer = _writer(store, tmp_path)
+    logins = [login_event(user_agent='a "quoted" é agent')]
+    pulls = [repository_event(time_generated=T0 + i, correlation_id=f"id-{i}") for i in range(3)]
+    for event in (*logins, *pulls):
+        writer.record(event)
+
+    writer.flush()
+
+    assert _lines(tmp_path, LOGIN_EVENTS_FILE) == [to_json(e) for e in logins]
+    assert _lines(tmp_path, REPOSITORY_EVENTS_FILE) == [to_json(e) for e in pulls]
 
 
 def test_a_flush_writes_the_database_and_the_json_lines_alike(store: AuditStore, tmp_path: Path) -> None:
@@ -149,7 +186,7 @@ def test_a_disabled_writer_records_nothing(store: AuditStore, tmp_path: Path) ->
 
 
 class _BrokenStore(AuditStore):
-    def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> JsonLines:
+    def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> None:
         raise RuntimeError("the database is gone")
 
 

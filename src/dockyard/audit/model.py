@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import datetime
 import functools
+import itertools
 import json
-from dataclasses import dataclass
-from enum import StrEnum
+import os
+from collections.abc import Iterator, Sequence
+from enum import Enum, StrEnum
 from json.encoder import encode_basestring as _escape
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 #: The identity of a caller that presented no credentials (or was refused before any was read).
 ANONYMOUS = "anonymous"
@@ -92,19 +94,35 @@ class RepositoryEvent(NamedTuple):
     reason: str  # the OCI error code of a failure
 
 
-#: A `RepositoryEvent` as a plain tuple of its fields, in order: how the hot path queues one.
-RepositoryRow = tuple[Any, ...]
+#: What the events of a run of pulls share: a `RepositoryEvent`'s fields but `time_generated` and
+#: `duration_ms`, in order, as plain values (enum members as their strings). The audit writer queues each
+#: distinct key once, with the two numbers of each of its events.
+RepositoryKey = tuple[Any, ...]
+
+
+def plain_row(event: Event) -> tuple[Any, ...]:
+    """An event as a plain tuple of its fields, its enum members as their string values (what marshal takes)."""
+    return tuple(value.value if isinstance(value, Enum) else value for value in event)
+
+
+def repository_key(event: RepositoryEvent) -> RepositoryKey:
+    """The key of `event` (see `RepositoryKey`)."""
+    row = plain_row(event)
+    return row[1:15] + row[16:]
+
+
+def repository_events(key: RepositoryKey, times: Sequence[float]) -> Iterator[RepositoryEvent]:
+    """The events of `key`, one for each (`time_generated`, `duration_ms`) pair in `times` (flat:
+    time, duration, time, duration, …), the durations rounded to the microsecond; each has a new
+    correlation id unless the key has one."""
+    head, (jwt_id, correlation_id, reason) = key[:14], key[14:]
+    ids = itertools.repeat(correlation_id) if correlation_id else iter(new_ids(len(times) // 2))
+    for i in range(0, len(times), 2):
+        yield tuple.__new__(RepositoryEvent, (times[i], *head, round(times[i + 1], 3), jwt_id, next(ids), reason))
 
 
 Event = LoginEvent | RepositoryEvent
-
-
-@dataclass(frozen=True)
-class JsonLines:
-    """A batch as JSON lines, one text per table (empty when the batch had none of its events)."""
-
-    logins: str
-    repositories: str
+_E = TypeVar("_E", LoginEvent, RepositoryEvent)
 
 
 #: Field name -> column name, as ACR's log tables spell it.
@@ -185,6 +203,33 @@ def to_json_line(event: Event) -> str:
             *map(e, event[10:]),  # jwt_id, correlation_id, reason
         )
     )
+
+
+def json_lines(events: Sequence[Event]) -> str:
+    """`events` as JSON lines (`to_json_line`'s), in order."""
+    return "".join(map(to_json_line, events))
+
+
+def with_ids(events: Sequence[_E]) -> Sequence[_E]:
+    """`events`, each with a correlation id: a new random one where it had none."""
+    missing = sum(1 for event in events if not event.correlation_id)
+    if not missing:
+        return events
+    ids = iter(new_ids(missing))
+    return [event if event.correlation_id else event._replace(correlation_id=next(ids)) for event in events]
+
+
+def new_ids(count: int) -> list[str]:
+    """`count` random (version 4) UUIDs as text, from one read of the system's random source: the audit
+    gives one to every event, and `uuid.uuid4()` costs about ten times as much an id."""
+    raw = bytearray(os.urandom(16 * count))
+    raw[6::16] = bytes(byte & 0x0F | 0x40 for byte in raw[6::16])  # version 4
+    raw[8::16] = bytes(byte & 0x3F | 0x80 for byte in raw[8::16])  # the RFC 4122 variant
+    h = raw.hex()
+    return [
+        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-{h[i + 12 : i + 16]}-{h[i + 16 : i + 20]}-{h[i + 20 : i + 32]}"
+        for i in range(0, len(h), 32)
+    ]
 
 
 def _members(kind: type[LoginEvent] | type[RepositoryEvent], names: tuple[str, ...]) -> str:

@@ -12,10 +12,11 @@ the whole process group, cannot cut it off before the server's last batch.
 
 The pipe carries frames: a 4-byte little-endian length, then a `marshal` dump (both ends run the same
 interpreter; marshal dumps plain tuples of strings and numbers about twice as fast as pickle). The
-first frame is the `SinkConfig` as a tuple; each further one is a batch `(login rows, repository rows)`
-of plain tuples, their enum members as plain strings. The database URL travels in that first frame,
-never on the command line where `ps` would show it. The sink rounds each duration to the microsecond,
-so the server does not have to (`round(x, 3)` costs a pull half a microsecond).
+first frame is the `SinkConfig` as a tuple; each further one is a batch `(login rows, repository
+groups)`: login events as plain tuples, their enum members as plain strings, and repository events as
+`PackedGroups`. The database URL travels in that first frame, never on the command line where `ps`
+would show it. The sink rounds each duration to the microsecond and puts the repository events back in
+time order, so the server does not have to.
 """
 
 from __future__ import annotations
@@ -24,19 +25,28 @@ import dataclasses
 import datetime
 import logging
 import marshal
+import operator
 import os
 import signal
 import struct
 import subprocess
 import sys
 import time
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from dockyard.audit.model import Event, JsonLines, LoginEvent, RepositoryEvent, RepositoryRow
+from dockyard.audit.model import (
+    LoginEvent,
+    RepositoryEvent,
+    RepositoryKey,
+    json_lines,
+    plain_row,
+    repository_events,
+    with_ids,
+)
 
 log = logging.getLogger("dockyard.audit")
 
@@ -47,6 +57,12 @@ STOP_TIMEOUT_SECONDS = 60.0
 _DAY = 86400
 _HEADER = struct.Struct("<I")
 _new = tuple.__new__
+_TIME = operator.itemgetter(0)
+_PAIR = 16  # bytes: two doubles, an event's time and duration
+
+#: Repository events as the audit writer queues them: for each distinct `RepositoryKey`, the times and
+#: durations of its events as the bytes of an `array("d")` (time, duration, time, duration, …).
+PackedGroups = list[tuple[RepositoryKey, bytes]]
 
 
 @dataclass(frozen=True)
@@ -61,9 +77,7 @@ class SinkConfig:
 class BatchStore(Protocol):
     """What a sink needs of the audit's tables: `AuditStore`, or `SqliteEventStore` in the sink process."""
 
-    def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> JsonLines: ...
-
-    def render(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> JsonLines: ...
+    def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> None: ...
 
     def prune(self, older_than: float) -> int: ...
 
@@ -76,16 +90,17 @@ class EventSink:
         self._directory = directory
 
     def write(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> int:
-        """Store a batch and append it as JSON lines; return how many events it held. A batch the
-        database refuses is logged and still reaches the JSON lines."""
+        """Store a batch and append it as JSON lines, giving each event without a correlation id a new
+        one; return how many events it held. A batch the database refuses is logged and still reaches
+        the JSON lines."""
+        logins, repositories = with_ids(logins), with_ids(repositories)
         try:
-            lines = self._store.add(logins, repositories)
+            self._store.add(logins, repositories)
         except Exception:
             count = len(logins) + len(repositories)
             log.exception("storing %d audit events failed; they are written to the JSON lines only", count)
-            lines = self._store.render(logins, repositories)
-        self._append(LOGIN_EVENTS_FILE, lines.logins)
-        self._append(REPOSITORY_EVENTS_FILE, lines.repositories)
+        self._append(LOGIN_EVENTS_FILE, json_lines(logins))
+        self._append(REPOSITORY_EVENTS_FILE, json_lines(repositories))
         return len(logins) + len(repositories)
 
     def prune(self, now: float, retention_days: int) -> int:
@@ -141,7 +156,7 @@ class SinkProcess:
         self.write(_frame(dataclasses.astuple(config)))
 
     @staticmethod
-    def frame(logins: Sequence[LoginEvent], repositories: Sequence[RepositoryRow]) -> bytes:
+    def frame(logins: Sequence[LoginEvent], repositories: PackedGroups) -> bytes:
         """A batch as the bytes `write()` sends."""
         return _frame(([plain_row(e) for e in logins], repositories))
 
@@ -174,7 +189,7 @@ def serve(source: IO[bytes]) -> None:
     try:
         while (batch := _read_frame(source)) is not None:
             logins, repositories = batch
-            sink.write([_new(LoginEvent, row) for row in logins], [repository_event(row) for row in repositories])
+            sink.write([_new(LoginEvent, row) for row in logins], unpacked(repositories))
             if time.monotonic() >= next_prune:
                 next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
                 try:
@@ -209,14 +224,20 @@ def _sqlite_file(database_url: str) -> str | None:
     return rest
 
 
-def plain_row(event: Event) -> tuple[Any, ...]:
-    """An event as a plain tuple of its fields, its enum members as their string values (what marshal takes)."""
-    return tuple(value.value if isinstance(value, Enum) else value for value in event)
+def unpacked(groups: PackedGroups) -> list[RepositoryEvent]:
+    """The events `groups` hold, in time order, their durations rounded to the microsecond."""
+    events: list[RepositoryEvent] = []
+    for key, packed in groups:
+        times = array("d")
+        times.frombytes(packed)
+        events.extend(repository_events(key, times))
+    events.sort(key=_TIME)
+    return events
 
 
-def repository_event(row: RepositoryRow) -> RepositoryEvent:
-    """The event a queued row stands for, its duration rounded to the microsecond."""
-    return _new(RepositoryEvent, (*row[:15], round(row[15], 3), *row[16:]))
+def event_count(groups: PackedGroups) -> int:
+    """How many events `groups` hold."""
+    return sum(len(packed) for _, packed in groups) // _PAIR
 
 
 def _frame(value: Any) -> bytes:

@@ -1,7 +1,7 @@
 """`AuditStore`: login and repository events in the metadata store — batch inserts, filtered queries
 newest first with paging by cursor, and pruning by age.
 
-Batches are written by `batches.TableWriter`, which is built for cost: the writer inserts one row per
+Batches are written by `batches.TableWriter`, which is built for cost: the audit inserts one row per
 audited request.
 """
 
@@ -15,15 +15,14 @@ from sqlalchemy import ColumnElement, Engine, Table, and_, delete, or_, select
 
 from dockyard.audit.batches import TableWriter
 from dockyard.audit.model import (
-    JsonLines,
     LoginEvent,
     LoginOperation,
     RepositoryEvent,
     RepositoryOperation,
     ResultType,
+    with_ids,
 )
 from dockyard.audit.schema import login_events, repository_events
-from dockyard.audit.sqlite_batches import render
 
 MAX_LIMIT = 10_000
 _E = TypeVar("_E", LoginEvent, RepositoryEvent)
@@ -68,21 +67,16 @@ class AuditStore:
         self._logins = TableWriter(engine, login_events, LoginEvent._fields)
         self._repositories = TableWriter(engine, repository_events, RepositoryEvent._fields)
 
-    def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> JsonLines:
-        """Insert a batch of events in one transaction and return it as JSON lines (`model.to_json_line`'s).
-        An event whose `correlation_id` is empty is given a uuid4. See `batches` for how, and why."""
+    def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> None:
+        """Insert a batch of events in one transaction. An event whose `correlation_id` is empty is
+        given a random one (a uuid4)."""
         if not logins and not repositories:
-            return JsonLines("", "")
+            return
         with self._writer.begin() as connection:
-            return JsonLines(
-                self._logins.write(connection, logins) if logins else "",
-                self._repositories.write(connection, repositories) if repositories else "",
-            )
-
-    @staticmethod
-    def render(logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> JsonLines:
-        """A batch as JSON lines without storing it (for when the database refused it)."""
-        return JsonLines(render(logins), render(repositories))
+            if logins:
+                self._logins.write(connection, with_ids(logins))
+            if repositories:
+                self._repositories.write(connection, with_ids(repositories))
 
     def login_events(self, query: EventQuery) -> Page[LoginEvent]:
         """Login events matching `query`, newest first."""

@@ -3,9 +3,9 @@ delete. A push or delete handler wraps its work in `with repository_event(...) a
 event whom the request acts as and which manifest it touched, and the event is recorded when the block
 ends — a success, or a failure with the OCI code the exception is answered with.
 
-A pull, the hot path, records its success with one call instead (`pulled`: one plain tuple handed to
-the audit writer's queue, no object) and its failure with `pull_failed`; `recording(request)` says
-whether to record at all.
+A pull, the hot path, records its success with one call instead (`pulled`: the event's
+`RepositoryKey`, a plain tuple, and its two numbers handed to the audit writer's queue) and its failure
+with `pull_failed`; `recording(request)` says whether to record at all.
 """
 
 from __future__ import annotations
@@ -105,10 +105,9 @@ class RecordedOperation:
             grant = _ANONYMOUS_GRANT
         ip, agent = _origin(self._request)
         audit = self._audit
-        audit.record_repository_row(
-            (  # RepositoryEvent's fields, in order
-                self._time,
-                _VALUE[self._operation],  # plain strings: a tuple of nothing else is untracked by the GC
+        audit.record_repository(
+            (  # RepositoryEvent's fields but the time and the duration, in order (see RepositoryKey)
+                _VALUE[self._operation],
                 grant.subject,
                 grant.name,
                 audit.login_server,
@@ -122,11 +121,12 @@ class RecordedOperation:
                 agent,
                 _SUCCESS,
                 _DONE[self._operation],
-                (time.perf_counter() - self._started) * 1000,  # rounded by the sink
                 grant.jwt_id,
                 "",  # the correlation id, given when stored
                 "",
-            )
+            ),
+            self._time,
+            (time.perf_counter() - self._started) * 1000,  # rounded by the sink
         )
 
     def failed(self, exc: BaseException) -> None:
@@ -223,9 +223,8 @@ def pulled(
     """Record a successful pull of `manifest` (asked for by `reference`); `arrived` is the request's
     time (the audit's clock), `started` its `perf_counter()`."""
     ip, agent = _origin(request)
-    audit.record_repository_row(
-        (  # RepositoryEvent's fields, in order; plain strings: a tuple of nothing else is untracked by the GC
-            arrived,
+    audit.record_repository(
+        (  # RepositoryEvent's fields but the time and the duration, in order (see RepositoryKey)
             _PULL,
             grant.subject,
             grant.name,
@@ -240,11 +239,12 @@ def pulled(
             agent,
             _SUCCESS,
             "pulled",
-            (time.perf_counter() - started) * 1000,  # rounded by the sink
             grant.jwt_id,
             "",  # the correlation id, given when stored
             "",
-        )
+        ),
+        arrived,
+        (time.perf_counter() - started) * 1000,  # rounded by the sink
     )
 
 
