@@ -222,13 +222,14 @@ def _rounds(
     for round_no in range(rounds):
         for figure in figures:
             keys = [k for k in figure.servers if figure.server_key(k) in running]
-            shift = round_no % len(keys) if keys else 0
-            for key in keys[shift:] + keys[:shift]:
-                gate.wait()
-                server = running[figure.server_key(key)]
-                outcome = _run_one(figure, server, round_no, work)
-                results[figure.key].setdefault(key, []).append(outcome)
-                _log(f"round {round_no + 1}/{rounds}  {figure.key:<22} {server.key:<14} {_brief(outcome)}")
+            for turn in range(round_no * figure.passes, (round_no + 1) * figure.passes):
+                shift = turn % len(keys) if keys else 0
+                for key in keys[shift:] + keys[:shift]:
+                    gate.wait()
+                    server = running[figure.server_key(key)]
+                    outcome = _run_one(figure, server, round_no, work)
+                    results[figure.key].setdefault(key, []).append(outcome)
+                    _log(f"round {round_no + 1}/{rounds}  {figure.key:<22} {server.key:<14} {_brief(outcome)}")
     return results
 
 

@@ -64,7 +64,7 @@ from dockyard.audit.store import AuditStore
 log = logging.getLogger("dockyard.audit")
 
 DEFAULT_INTERVAL = 0.5
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 10_000
 # Far behind the database (a stalled disk): memory stays bounded, the newest events (or, for login
 # events, the oldest unwritten) give way.
 MAX_QUEUED = 200_000
