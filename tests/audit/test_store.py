@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from dockyard.audit.model import (
     LoginEvent,
@@ -180,3 +181,25 @@ def test_login_events_round_trip_every_field(store: AuditStore) -> None:
     store.add([event], [])
 
     assert store.login_events(EventQuery()).events == [event]
+
+
+def _kinds(store: AuditStore) -> int:
+    with store._engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM repository_event_kinds")).scalar_one())
+
+
+def test_pulls_that_share_all_but_their_times_share_one_stored_kind(store: AuditStore) -> None:
+    store.add([], [*_pulls(3), repository_event(time_generated=T0 + 9, caller_ip_address="192.0.2.9")])
+    store.add([], _pulls(2, start=T0 + 20))
+
+    assert len(store.repository_events(EventQuery()).events) == 6
+    assert _kinds(store) == 2
+
+
+def test_prune_removes_the_kinds_no_event_points_at_any_more(store: AuditStore) -> None:
+    store.add([], [*_pulls(2), repository_event(time_generated=T0 + 9, caller_ip_address="192.0.2.9")])
+
+    store.prune(older_than=T0 + 5)
+
+    assert [e.caller_ip_address for e in store.repository_events(EventQuery()).events] == ["192.0.2.9"]
+    assert _kinds(store) == 1

@@ -1,22 +1,24 @@
-"""Writing a batch of events to one table through SQLAlchemy: the part of the audit store that runs for
-every audited request, so it is built for cost. On SQLite, multi-row inserts (`sqlite_batches`);
-elsewhere (PostgreSQL), the driver's `executemany`.
+"""Writing batches of events through SQLAlchemy: the part of the audit store that runs for every audited
+request, so it is built for cost. On SQLite, the multi-row inserts of `sqlite_batches`; elsewhere
+(PostgreSQL), the driver's `executemany`.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, insert
+from sqlalchemy import Connection, Engine, Table, insert, select
+from sqlalchemy.dialects.postgresql import insert as upsert
 
-from dockyard.audit.model import Event
-from dockyard.audit.sqlite_batches import SqliteBatches
+from dockyard.audit.model import KIND_FIELDS, RepositoryEvent, kind_fingerprint, kind_of
+from dockyard.audit.schema import repository_event_kinds, repository_events
+from dockyard.audit.sqlite_batches import ROW_FIELDS, Run, SqliteBatches, SqliteRepositoryEvents
 
 
 class TableWriter:
-    """Inserts batches of one kind of event into its table."""
+    """Inserts batches of rows (tuples of `fields`, in order) into `table`."""
 
     def __init__(self, engine: Engine, table: Table, fields: Sequence[str]) -> None:
         self._sqlite = SqliteBatches(table.name, fields) if engine.dialect.name == "sqlite" else None
@@ -26,12 +28,42 @@ class TableWriter:
         order = list(compiled.positiontup or ()) if positional else list(fields)
         picked = operator.itemgetter(*(list(fields).index(name) for name in order))
         self._parameters: Callable[[Any], Any] = (
-            picked if positional else lambda event: dict(zip(order, picked(event), strict=True))
+            picked if positional else lambda row: dict(zip(order, picked(row), strict=True))
         )
 
-    def write(self, connection: Connection, events: Sequence[Event]) -> None:
+    def write(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert `rows` (in the caller's transaction)."""
+        if self._sqlite is not None:
+            self._sqlite.write(_runner(connection), rows)
+        else:
+            connection.exec_driver_sql(self._sql, [self._parameters(row) for row in rows])
+
+
+class RepositoryEventWriter:
+    """Inserts batches of repository events: each kind once (added if new), a slim row per event."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._sqlite = SqliteRepositoryEvents() if engine.dialect.name == "sqlite" else None
+        self._rows = TableWriter(engine, repository_events, ROW_FIELDS)
+
+    def write(self, connection: Connection, events: Sequence[RepositoryEvent]) -> None:
         """Insert `events` (in the caller's transaction); every one must have its correlation id."""
         if self._sqlite is not None:
-            self._sqlite.write(lambda sql, parameters: connection.exec_driver_sql(sql, tuple(parameters)), events)
-        else:
-            connection.exec_driver_sql(self._sql, [self._parameters(event) for event in events])
+            self._sqlite.write(_runner(connection), events)
+            return
+        kinds = [kind_of(event) for event in events]
+        fingerprints = {kind_fingerprint(kind): kind for kind in dict.fromkeys(kinds)}
+        new = [{"fingerprint": f, **dict(zip(KIND_FIELDS, kind, strict=True))} for f, kind in fingerprints.items()]
+        connection.execute(upsert(repository_event_kinds).on_conflict_do_nothing(index_elements=["fingerprint"]), new)
+        c = repository_event_kinds.c
+        found = connection.execute(select(c.fingerprint, c.id).where(c.fingerprint.in_(list(fingerprints))))
+        ids = {fingerprints[fingerprint]: kind_id for fingerprint, kind_id in found}
+        self._rows.write(connection, [(e[0], e[15], ids[kind], e[17]) for e, kind in zip(events, kinds, strict=True)])
+
+
+def _runner(connection: Connection) -> Run:
+    def run(sql: str, parameters: Sequence[Any]) -> Iterable[Sequence[Any]]:
+        result = connection.exec_driver_sql(sql, tuple(parameters))
+        return result.all() if result.returns_rows else ()
+
+    return run

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import itertools
 import json
 import os
@@ -123,6 +124,21 @@ def repository_events(key: RepositoryKey, times: Sequence[float]) -> Iterator[Re
 
 Event = LoginEvent | RepositoryEvent
 _E = TypeVar("_E", LoginEvent, RepositoryEvent)
+
+#: The fields of a repository event's kind: what the pulls of one client share, stored once (see
+#: `audit.schema`) — all but `time_generated`, `duration_ms` and `correlation_id`, in order.
+KIND_FIELDS = tuple(f for f in RepositoryEvent._fields if f not in ("time_generated", "duration_ms", "correlation_id"))
+
+
+def kind_of(event: RepositoryEvent) -> tuple[Any, ...]:
+    """The values of `event`'s `KIND_FIELDS`."""
+    return (*event[1:15], event[16], event[18])
+
+
+def kind_fingerprint(kind: Sequence[Any]) -> str:
+    """The unique key of a kind in its table: the SHA-256 of its values as a JSON array (migration
+    0007 computes the same for the events it moves)."""
+    return hashlib.sha256(json.dumps(list(kind), ensure_ascii=False).encode()).hexdigest()
 
 
 #: Field name -> column name, as ACR's log tables spell it.

@@ -1,6 +1,6 @@
-"""A batch of one kind of event into its SQLite table as multi-row `INSERT … VALUES (…), (…)` statements
-of up to 500 rows: a third cheaper an event than `executemany`, which steps one statement per row.
-Standard library only, so the audit sink process can use it without SQLAlchemy.
+"""Batches of events into their SQLite tables as multi-row `INSERT … VALUES (…), (…)` statements of up
+to 500 rows: a third cheaper an event than `executemany`, which steps one statement per row. Standard
+library SQL only (qmark parameters), so the audit sink process can run it without SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -8,31 +8,58 @@ from __future__ import annotations
 import functools
 import itertools
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from dockyard.audit.model import Event, RepositoryEvent
+from dockyard.audit.model import KIND_FIELDS, RepositoryEvent, kind_fingerprint, kind_of
 
-#: Runs one statement with its parameters.
-Run = Callable[[str, Sequence[Any]], object]
+#: Runs one statement with its parameters and returns its rows (none for an INSERT).
+Run = Callable[[str, Sequence[Any]], Iterable[Sequence[Any]]]
 
-# Rows per statement: 500, or what the 999 parameters of SQLite before 3.32 allow.
-_ROWS = 500 if sqlite3.sqlite_version_info >= (3, 32) else 999 // len(RepositoryEvent._fields)
+_MAX_PARAMETERS = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
+ROW_FIELDS = ("time_generated", "duration_ms", "kind_id", "correlation_id")
 
 
 class SqliteBatches:
-    """The statements that insert batches of one kind of event into `table`."""
+    """The statements that insert batches of rows into `table`."""
 
     def __init__(self, table: str, fields: Sequence[str]) -> None:
         self._head = f"INSERT INTO {table} ({', '.join(fields)}) VALUES "
         self._row = "(" + ", ".join("?" * len(fields)) + ")"
+        self._rows = min(500, _MAX_PARAMETERS // len(fields))
 
-    def write(self, run: Run, events: Sequence[Event]) -> None:
-        """Insert `events` (in the caller's transaction)."""
-        for start in range(0, len(events), _ROWS):
-            chunk = events[start : start + _ROWS]
+    def write(self, run: Run, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert `rows` (in the caller's transaction)."""
+        for start in range(0, len(rows), self._rows):
+            chunk = rows[start : start + self._rows]
             run(self._statement(len(chunk)), tuple(itertools.chain.from_iterable(chunk)))
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - a few instances, living as long as the process
     def _statement(self, rows: int) -> str:
         return self._head + ", ".join([self._row] * rows)
+
+
+class SqliteRepositoryEvents:
+    """Repository events into their two tables: each kind once (added if new), a slim row per event."""
+
+    def __init__(self) -> None:
+        fields = ("fingerprint", *KIND_FIELDS)
+        self._add_kind = (
+            f"INSERT INTO repository_event_kinds ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))}) "
+            "ON CONFLICT (fingerprint) DO NOTHING"
+        )
+        self._rows = SqliteBatches("repository_events", ROW_FIELDS)
+
+    def write(self, run: Run, events: Sequence[RepositoryEvent]) -> None:
+        """Insert `events` (in the caller's transaction); every one must have its correlation id."""
+        kinds = [kind_of(event) for event in events]
+        ids: dict[tuple[Any, ...], int] = {}
+        fingerprints = {kind_fingerprint(kind): kind for kind in dict.fromkeys(kinds)}
+        for fingerprint, kind in fingerprints.items():
+            run(self._add_kind, (fingerprint, *kind))
+        for start in range(0, len(fingerprints), 500):
+            chunk = list(fingerprints)[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found = run(f"SELECT fingerprint, id FROM repository_event_kinds WHERE fingerprint IN ({marks})", chunk)
+            ids.update((fingerprints[fingerprint], kind_id) for fingerprint, kind_id in found)
+        self._rows.write(run, [(e[0], e[15], ids[kind], e[17]) for e, kind in zip(events, kinds, strict=True)])

@@ -1,6 +1,6 @@
 """`SqliteEventStore`: what the audit sink process needs of the audit store — add a batch, prune by age —
 on a SQLite file through the standard library's driver, so the sink process stays small (no SQLAlchemy:
-about 15 MB of memory instead of 50). The schema is the metadata store's (migration 0006); the
+about 15 MB of memory instead of 50). The schema is the metadata store's (migrations 0006 and 0007); the
 connection is set up as the metadata store sets up its own (WAL, `busy_timeout`), and writes take the
 write lock at once (`BEGIN IMMEDIATE`), as the metadata store's writers do.
 """
@@ -12,9 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from dockyard.audit.model import LoginEvent, RepositoryEvent, with_ids
-from dockyard.audit.sqlite_batches import SqliteBatches
+from dockyard.audit.sqlite_batches import SqliteBatches, SqliteRepositoryEvents
 
-_TABLES = (("login_events", LoginEvent._fields), ("repository_events", RepositoryEvent._fields))
+#: Removes the kinds no repository event points at any more.
+PRUNE_KINDS = (
+    "DELETE FROM repository_event_kinds WHERE NOT EXISTS "
+    "(SELECT 1 FROM repository_events WHERE repository_events.kind_id = repository_event_kinds.id)"
+)
 
 
 class SqliteEventStore:
@@ -24,7 +28,8 @@ class SqliteEventStore:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
             self._db.execute(f"PRAGMA {pragma}")
-        self._logins, self._repositories = (SqliteBatches(table, fields) for table, fields in _TABLES)
+        self._logins = SqliteBatches("login_events", LoginEvent._fields)
+        self._repositories = SqliteRepositoryEvents()
 
     def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> None:
         """Insert a batch in one transaction (see `AuditStore.add`)."""
@@ -45,8 +50,9 @@ class SqliteEventStore:
         try:
             removed = sum(
                 self._db.execute(f"DELETE FROM {table} WHERE time_generated < ?", (older_than,)).rowcount
-                for table, _ in _TABLES
+                for table in ("login_events", "repository_events")
             )
+            self._db.execute(PRUNE_KINDS)
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -57,5 +63,5 @@ class SqliteEventStore:
         """Close the connection."""
         self._db.close()
 
-    def _run(self, sql: str, parameters: Sequence[Any]) -> None:
-        self._db.execute(sql, tuple(parameters))
+    def _run(self, sql: str, parameters: Sequence[Any]) -> sqlite3.Cursor:
+        return self._db.execute(sql, tuple(parameters))

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, Table, and_, delete, or_, select
+from sqlalchemy import ColumnElement, Engine, FromClause, and_, delete, or_, select
 
-from dockyard.audit.batches import TableWriter
+from dockyard.audit.batches import RepositoryEventWriter, TableWriter
 from dockyard.audit.model import (
     LoginEvent,
     LoginOperation,
@@ -22,7 +22,7 @@ from dockyard.audit.model import (
     ResultType,
     with_ids,
 )
-from dockyard.audit.schema import login_events, repository_events
+from dockyard.audit.schema import login_events, repository_event_kinds, repository_event_rows, repository_events
 
 MAX_LIMIT = 10_000
 _E = TypeVar("_E", LoginEvent, RepositoryEvent)
@@ -65,7 +65,7 @@ class AuditStore:
         # On the metadata store's SQLite engine this makes writes `BEGIN IMMEDIATE` (no lock-upgrade deadlocks).
         self._writer = engine.execution_options(dockyard_write=True)
         self._logins = TableWriter(engine, login_events, LoginEvent._fields)
-        self._repositories = TableWriter(engine, repository_events, RepositoryEvent._fields)
+        self._repositories = RepositoryEventWriter(engine)
 
     def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> None:
         """Insert a batch of events in one transaction. An event whose `correlation_id` is empty is
@@ -95,7 +95,7 @@ class AuditStore:
 
     def repository_events(self, query: EventQuery) -> Page[RepositoryEvent]:
         """Repository events matching `query`, newest first."""
-        rows = self._select(repository_events, query)
+        rows = self._select(repository_event_rows, query)
         return _page([_repository_event(row) for row in rows], rows, query.limit)
 
     def prune(self, older_than: float) -> int:
@@ -104,9 +104,12 @@ class AuditStore:
         with self._writer.begin() as connection:
             for table in (login_events, repository_events):
                 removed += connection.execute(delete(table).where(table.c.time_generated < older_than)).rowcount
+            kinds = repository_event_kinds
+            used = select(repository_events.c.id).where(repository_events.c.kind_id == kinds.c.id).exists()
+            connection.execute(delete(kinds).where(~used))
         return removed
 
-    def _select(self, table: Table, query: EventQuery) -> list[Any]:
+    def _select(self, table: FromClause, query: EventQuery) -> list[Any]:
         if not 1 <= query.limit <= MAX_LIMIT:
             raise QueryInvalid(f"limit must be from 1 to {MAX_LIMIT}")
         statement = (
@@ -119,7 +122,7 @@ class AuditStore:
             return list(connection.execute(statement))
 
 
-def _conditions(table: Table, query: EventQuery) -> list[ColumnElement[bool]]:
+def _conditions(table: FromClause, query: EventQuery) -> list[ColumnElement[bool]]:
     c = table.c
     conditions: list[ColumnElement[bool]] = []
     if query.since is not None:
