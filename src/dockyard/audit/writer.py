@@ -13,7 +13,7 @@ the loop's thread; written from a worker thread, so a busy sink slows nobody). W
 (the server stops) it sends whatever is still queued and waits for the sink to write it, so a clean
 stop loses nothing; a crash loses what was queued and not yet sent (at most about one interval's worth).
 
-Why a process: in the server's own interpreter the sink's work — about 9 µs an event, most of it in
+Why a process: in the server's own interpreter the sink's work — about 7 µs an event, most of it in
 SQLite and the driver — competed with the request handlers for the GIL and, measured, cost a manifest
 GET a quarter of its rate. In its own process it needs no GIL of the server's; on a machine whose
 cores the server keeps busy it still takes their CPU (see docs/audit.md, "What it costs").
