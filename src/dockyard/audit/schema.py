@@ -45,7 +45,8 @@ login_events = Table(
 
 # A repository event is stored in two parts: what the pulls of one client share (its kind: everything but
 # the time, the duration and the correlation id, kept once) and a slim row per event pointing at it. A
-# busy registry writes a row per pull; a slim row costs a third of a wide one to insert and to keep.
+# busy registry writes a row per pull; a slim row takes about three quarters of a whole one's time to
+# insert and a quarter of its room.
 repository_event_kinds = Table(
     "repository_event_kinds",
     metadata,

@@ -1,8 +1,8 @@
 """`AuditStore`: login and repository events in the metadata store — batch inserts, filtered queries
 newest first with paging by cursor, and pruning by age.
 
-Batches are written by `batches.TableWriter`, which is built for cost: the audit inserts one row per
-audited request.
+Batches are written by `batches`, which is built for cost: the audit inserts one row per audited
+request. Repository events are stored in two parts (see `schema`) and read back whole.
 """
 
 from __future__ import annotations
