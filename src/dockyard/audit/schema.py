@@ -12,33 +12,39 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, Integer, String, Table, Text, select
 
-from dockyard.audit.model import KIND_FIELDS
+from dockyard.audit.model import KIND_FIELDS, LoginEvent
 from dockyard.metadata.schema import metadata
 
+# The column type of each event field; a field not named here is a String(255).
+_TYPES: dict[str, Any] = {
+    "time_generated": Float,
+    "duration_ms": Float,
+    "operation_name": String(32),
+    "result_type": String(16),
+    "caller_ip_address": String(64),
+    "jwt_id": String(64),
+    "correlation_id": String(64),
+    "digest": String(200),
+    "size": BigInteger,
+    "user_agent": Text,
+    "result_description": Text,
+    "reason": Text,
+}
 
-def _common() -> list[Column[Any]]:
-    return [
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("time_generated", Float, nullable=False),
-        Column("identity", String(255), nullable=False),
-        Column("identity_name", String(255), nullable=False),
-        Column("login_server", String(255), nullable=False),
-        Column("caller_ip_address", String(64), nullable=False),
-        Column("user_agent", Text, nullable=False),
-        Column("result_type", String(16), nullable=False),
-        Column("result_description", Text, nullable=False),
-        Column("operation_name", String(32), nullable=False),
-        Column("duration_ms", Float, nullable=False),
-        Column("jwt_id", String(64), nullable=False),
-        Column("correlation_id", String(64), nullable=False),
-        Column("reason", Text, nullable=False),
-    ]
+
+def _id() -> Column[int]:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
+
+
+def _columns(*names: str) -> list[Column[Any]]:
+    return [Column(name, _TYPES.get(name, String(255)), nullable=False) for name in names]
 
 
 login_events = Table(
     "login_events",
     metadata,
-    *_common(),
+    _id(),
+    *_columns(*LoginEvent._fields),
     # time ranges, paging (newest first) and retention; identity filters scan the time range
     Index("ix_login_events_time", "time_generated", "id"),
 )
@@ -50,35 +56,19 @@ login_events = Table(
 repository_event_kinds = Table(
     "repository_event_kinds",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    _id(),
     Column("fingerprint", String(64), nullable=False, unique=True),  # see audit.model.kind_fingerprint
-    Column("operation_name", String(32), nullable=False),
-    Column("identity", String(255), nullable=False),
-    Column("identity_name", String(255), nullable=False),
-    Column("login_server", String(255), nullable=False),
-    Column("repository", String(255), nullable=False),
-    Column("tag", String(255), nullable=False),
-    Column("digest", String(200), nullable=False),
-    Column("artifact_type", String(255), nullable=False),
-    Column("media_type", String(255), nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("caller_ip_address", String(64), nullable=False),
-    Column("user_agent", Text, nullable=False),
-    Column("result_type", String(16), nullable=False),
-    Column("result_description", Text, nullable=False),
-    Column("jwt_id", String(64), nullable=False),
-    Column("reason", Text, nullable=False),
+    *_columns(*KIND_FIELDS),
     Index("ix_repository_event_kinds_repository", "repository"),
 )
 
 repository_events = Table(
     "repository_events",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("time_generated", Float, nullable=False),
-    Column("duration_ms", Float, nullable=False),
+    _id(),
+    *_columns("time_generated", "duration_ms"),
     Column("kind_id", Integer, ForeignKey("repository_event_kinds.id"), nullable=False),
-    Column("correlation_id", String(64), nullable=False),
+    *_columns("correlation_id"),
     Index("ix_repository_events_time", "time_generated", "id"),
     Index("ix_repository_events_kind", "kind_id", "time_generated"),
 )
