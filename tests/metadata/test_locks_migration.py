@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from dockyard.metadata.locks import UNLOCKED_FLAGS
 from dockyard.metadata.store import MetadataStore
-
-
-def _alembic(store: MetadataStore, verb: str, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(resources.files("dockyard.metadata") / "migrations"))
-    with store.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        getattr(command, verb)(config, revision)
+from tests.metadata.migrating import alembic
 
 
 def test_images_pushed_before_the_upgrade_are_unlocked(tmp_path: Path) -> None:
     store = MetadataStore(f"sqlite:///{tmp_path / 'dockyard.db'}")
-    _alembic(store, "upgrade", "0004")
+    alembic(store, "upgrade", "0004")
     with store.engine.begin() as connection:
         connection.execute(text("INSERT INTO repositories (id, name, created_at) VALUES (1, 'team/app', 0)"))
         connection.execute(
@@ -43,7 +33,7 @@ def test_images_pushed_before_the_upgrade_are_unlocked(tmp_path: Path) -> None:
 def test_the_upgrade_can_be_undone(tmp_path: Path) -> None:
     store = MetadataStore(f"sqlite:///{tmp_path / 'dockyard.db'}")
     store.migrate()
-    _alembic(store, "downgrade", "0004")
+    alembic(store, "downgrade", "0004")
     with store.engine.connect() as connection:
         columns = {row[1] for row in connection.execute(text("PRAGMA table_info(tags)"))}
     assert "write_enabled" not in columns

@@ -3,11 +3,8 @@ read back unchanged, and undoing it gives the wide rows back."""
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import insert, table, text
 from sqlalchemy.sql import column
 
@@ -15,16 +12,9 @@ from dockyard.audit.model import RepositoryEvent
 from dockyard.audit.store import AuditStore, EventQuery
 from dockyard.metadata.store import MetadataStore
 from tests.audit.test_model import repository_event
+from tests.metadata.migrating import alembic
 
 T0 = 1_767_225_600.0
-
-
-def _alembic(store: MetadataStore, verb: str, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(resources.files("dockyard.metadata") / "migrations"))
-    with store.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        getattr(command, verb)(config, revision)
 
 
 def _wide_rows(events: list[RepositoryEvent]) -> list[dict[str, object]]:
@@ -36,7 +26,7 @@ def _wide_rows(events: list[RepositoryEvent]) -> list[dict[str, object]]:
 
 def test_events_stored_before_the_split_read_back_unchanged(tmp_path: Path) -> None:
     store = MetadataStore(f"sqlite:///{tmp_path / 'dockyard.db'}")
-    _alembic(store, "upgrade", "0006")
+    alembic(store, "upgrade", "0006")
     before = [
         repository_event(time_generated=T0, correlation_id="a"),
         repository_event(time_generated=T0 + 1, correlation_id="b"),
@@ -59,7 +49,7 @@ def test_the_split_can_be_undone(tmp_path: Path) -> None:
     store.migrate()
     AuditStore(store.engine).add([], [repository_event(time_generated=T0, correlation_id="a")])
 
-    _alembic(store, "downgrade", "0006")
+    alembic(store, "downgrade", "0006")
 
     with store.engine.connect() as connection:
         rows = connection.execute(text("SELECT time_generated, repository, correlation_id FROM repository_events"))
