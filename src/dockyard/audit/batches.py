@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, insert, select
 from sqlalchemy.dialects.postgresql import insert as upsert
 
-from dockyard.audit.model import KIND_FIELDS, RepositoryEvent, kind_fingerprint, kind_of
+from dockyard.audit.model import KIND_FIELDS, RepositoryEvent, kinds_of
 from dockyard.audit.schema import repository_event_kinds, repository_events
-from dockyard.audit.sqlite_batches import ROW_FIELDS, Run, SqliteBatches, SqliteRepositoryEvents
+from dockyard.audit.sqlite_batches import ROW_FIELDS, Run, SqliteBatches, SqliteRepositoryEvents, slim_rows
 
 
 class TableWriter:
@@ -51,14 +51,13 @@ class RepositoryEventWriter:
         if self._sqlite is not None:
             self._sqlite.write(_runner(connection), events)
             return
-        kinds = [kind_of(event) for event in events]
-        fingerprints = {kind_fingerprint(kind): kind for kind in dict.fromkeys(kinds)}
+        kinds, fingerprints = kinds_of(events)
         new = [{"fingerprint": f, **dict(zip(KIND_FIELDS, kind, strict=True))} for f, kind in fingerprints.items()]
         connection.execute(upsert(repository_event_kinds).on_conflict_do_nothing(index_elements=["fingerprint"]), new)
         c = repository_event_kinds.c
         found = connection.execute(select(c.fingerprint, c.id).where(c.fingerprint.in_(list(fingerprints))))
         ids = {fingerprints[fingerprint]: kind_id for fingerprint, kind_id in found}
-        self._rows.write(connection, [(e[0], e[15], ids[kind], e[17]) for e, kind in zip(events, kinds, strict=True)])
+        self._rows.write(connection, slim_rows(events, kinds, ids))
 
 
 def _runner(connection: Connection) -> Run:

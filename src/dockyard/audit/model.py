@@ -135,6 +135,12 @@ def kind_of(event: RepositoryEvent) -> tuple[Any, ...]:
     return (*event[1:15], event[16], event[18])
 
 
+def kinds_of(events: Sequence[RepositoryEvent]) -> tuple[list[tuple[Any, ...]], dict[str, tuple[Any, ...]]]:
+    """Each event's kind, in order, and the distinct kinds by their fingerprints."""
+    kinds = [kind_of(event) for event in events]
+    return kinds, {kind_fingerprint(kind): kind for kind in dict.fromkeys(kinds)}
+
+
 def kind_fingerprint(kind: Sequence[Any]) -> str:
     """The unique key of a kind in its table: the SHA-256 of its values as a JSON array (migration
     0007 computes the same for the events it moves)."""

@@ -8,10 +8,10 @@ from __future__ import annotations
 import functools
 import itertools
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from dockyard.audit.model import KIND_FIELDS, RepositoryEvent, kind_fingerprint, kind_of
+from dockyard.audit.model import KIND_FIELDS, RepositoryEvent, kinds_of
 
 #: Runs one statement with its parameters and returns its rows (none for an INSERT).
 Run = Callable[[str, Sequence[Any]], Iterable[Sequence[Any]]]
@@ -52,9 +52,8 @@ class SqliteRepositoryEvents:
 
     def write(self, run: Run, events: Sequence[RepositoryEvent]) -> None:
         """Insert `events` (in the caller's transaction); every one must have its correlation id."""
-        kinds = [kind_of(event) for event in events]
+        kinds, fingerprints = kinds_of(events)
         ids: dict[tuple[Any, ...], int] = {}
-        fingerprints = {kind_fingerprint(kind): kind for kind in dict.fromkeys(kinds)}
         for fingerprint, kind in fingerprints.items():
             run(self._add_kind, (fingerprint, *kind))
         for start in range(0, len(fingerprints), 500):
@@ -62,4 +61,11 @@ class SqliteRepositoryEvents:
             marks = ", ".join("?" * len(chunk))
             found = run(f"SELECT fingerprint, id FROM repository_event_kinds WHERE fingerprint IN ({marks})", chunk)
             ids.update((fingerprints[fingerprint], kind_id) for fingerprint, kind_id in found)
-        self._rows.write(run, [(e[0], e[15], ids[kind], e[17]) for e, kind in zip(events, kinds, strict=True)])
+        self._rows.write(run, slim_rows(events, kinds, ids))
+
+
+def slim_rows(
+    events: Sequence[RepositoryEvent], kinds: Sequence[tuple[Any, ...]], ids: Mapping[tuple[Any, ...], int]
+) -> list[tuple[Any, ...]]:
+    """The `ROW_FIELDS` of each event, given its kind and the kinds' ids."""
+    return [(e[0], e[15], ids[kind], e[17]) for e, kind in zip(events, kinds, strict=True)]
