@@ -15,6 +15,9 @@ from dockyard.audit.model import (
     ResultType,
     iso_time,
     new_ids,
+    packed_groups,
+    repository_batch,
+    repository_json_lines,
     to_json,
     to_json_line,
 )
@@ -98,10 +101,21 @@ def test_a_json_line_is_exactly_the_events_json(event: LoginEvent | RepositoryEv
     assert json.loads(line) == to_json(event)
 
 
-def test_the_same_middle_with_other_times_gives_other_lines() -> None:
-    first, second = repository_event(), repository_event(time_generated=1_767_225_601.0, duration_ms=9.0)
+def test_a_batch_holds_its_events_in_time_order_with_ids_where_they_had_none() -> None:
+    first = repository_event(time_generated=1_767_225_601.0, duration_ms=1.23456, correlation_id="")
+    second = repository_event(time_generated=1_767_225_602.0, user_agent="50% " + ODD, correlation_id="given")
+    third = first._replace(time_generated=1_767_225_603.0, duration_ms=0.0)
 
-    assert json.loads(to_json_line(second)) == to_json(second) != to_json(first)
+    batch = repository_batch(packed_groups([third, second, first]))
+    lines = [json.loads(line) for line in repository_json_lines(batch).splitlines()]
+
+    given_ids = [uuid.UUID(lines[0]["CorrelationId"]), uuid.UUID(lines[2]["CorrelationId"])]
+    assert lines[1]["CorrelationId"] == "given"
+    assert given_ids[0] != given_ids[1] and {i.version for i in given_ids} == {4}
+    assert lines == [
+        to_json(event._replace(duration_ms=round(event.duration_ms, 3), correlation_id=line["CorrelationId"]))
+        for event, line in zip([first, second, third], lines, strict=True)
+    ]
 
 
 def test_times_are_utc_iso_8601_with_milliseconds() -> None:

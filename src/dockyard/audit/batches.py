@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, insert, select
 from sqlalchemy.dialects.postgresql import insert as upsert
 
-from dockyard.audit.model import KIND_FIELDS, RepositoryEvent, kinds_of
+from dockyard.audit.model import KIND_FIELDS, RepositoryBatch, fingerprinted
 from dockyard.audit.schema import repository_event_kinds, repository_events
 from dockyard.audit.sqlite_batches import ROW_FIELDS, Run, SqliteBatches, SqliteRepositoryEvents, slim_rows
 
@@ -46,18 +46,18 @@ class RepositoryEventWriter:
         self._sqlite = SqliteRepositoryEvents() if engine.dialect.name == "sqlite" else None
         self._rows = TableWriter(engine, repository_events, ROW_FIELDS)
 
-    def write(self, connection: Connection, events: Sequence[RepositoryEvent]) -> None:
-        """Insert `events` (in the caller's transaction); every one must have its correlation id."""
+    def write(self, connection: Connection, batch: RepositoryBatch) -> None:
+        """Insert `batch` (in the caller's transaction)."""
         if self._sqlite is not None:
-            self._sqlite.write(_runner(connection), events)
+            self._sqlite.write(_runner(connection), batch)
             return
-        kinds, fingerprints = kinds_of(events)
-        new = [{"fingerprint": f, **dict(zip(KIND_FIELDS, kind, strict=True))} for f, kind in fingerprints.items()]
-        connection.execute(upsert(repository_event_kinds).on_conflict_do_nothing(index_elements=["fingerprint"]), new)
+        fingerprints, new = fingerprinted(batch.kinds)
+        rows = [{"fingerprint": f, **dict(zip(KIND_FIELDS, kind, strict=True))} for f, kind in new.items()]
+        connection.execute(upsert(repository_event_kinds).on_conflict_do_nothing(index_elements=["fingerprint"]), rows)
         c = repository_event_kinds.c
-        found = connection.execute(select(c.fingerprint, c.id).where(c.fingerprint.in_(list(fingerprints))))
-        ids = {fingerprints[fingerprint]: kind_id for fingerprint, kind_id in found}
-        self._rows.write(connection, slim_rows(events, kinds, ids))
+        found = connection.execute(select(c.fingerprint, c.id).where(c.fingerprint.in_(list(new))))
+        ids = dict(found.tuples().all())
+        self._rows.write(connection, slim_rows(batch, [ids[fingerprint] for fingerprint in fingerprints]))
 
 
 def _runner(connection: Connection) -> Run:

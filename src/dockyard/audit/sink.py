@@ -25,14 +25,12 @@ import dataclasses
 import datetime
 import logging
 import marshal
-import operator
 import os
 import signal
 import struct
 import subprocess
 import sys
 import time
-from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,11 +38,12 @@ from typing import IO, Any, Protocol
 
 from dockyard.audit.model import (
     LoginEvent,
-    RepositoryEvent,
-    RepositoryKey,
+    PackedGroups,
+    RepositoryBatch,
     json_lines,
     plain_row,
-    repository_events,
+    repository_batch,
+    repository_json_lines,
     with_ids,
 )
 
@@ -57,12 +56,7 @@ STOP_TIMEOUT_SECONDS = 60.0
 _DAY = 86400
 _HEADER = struct.Struct("<I")
 _new = tuple.__new__
-_TIME = operator.itemgetter(0)
 _PAIR = 16  # bytes: two doubles, an event's time and duration
-
-#: Repository events as the audit writer queues them: for each distinct `RepositoryKey`, the times and
-#: durations of its events as the bytes of an `array("d")` (time, duration, time, duration, …).
-PackedGroups = list[tuple[RepositoryKey, bytes]]
 
 
 @dataclass(frozen=True)
@@ -77,7 +71,7 @@ class SinkConfig:
 class BatchStore(Protocol):
     """What a sink needs of the audit's tables: `AuditStore`, or `SqliteEventStore` in the sink process."""
 
-    def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> None: ...
+    def write(self, logins: Sequence[LoginEvent], repositories: RepositoryBatch) -> None: ...
 
     def prune(self, older_than: float) -> int: ...
 
@@ -89,19 +83,19 @@ class EventSink:
         self._store = store
         self._directory = directory
 
-    def write(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> int:
+    def write(self, logins: Sequence[LoginEvent], repositories: PackedGroups) -> int:
         """Store a batch and append it as JSON lines, giving each event without a correlation id a new
         one; return how many events it held. A batch the database refuses is logged and still reaches
         the JSON lines."""
-        logins, repositories = with_ids(logins), with_ids(repositories)
+        logins, batch = with_ids(logins), repository_batch(repositories)
+        count = len(logins) + len(batch.rows)
         try:
-            self._store.add(logins, repositories)
+            self._store.write(logins, batch)
         except Exception:
-            count = len(logins) + len(repositories)
             log.exception("storing %d audit events failed; they are written to the JSON lines only", count)
         self._append(LOGIN_EVENTS_FILE, json_lines(logins))
-        self._append(REPOSITORY_EVENTS_FILE, json_lines(repositories))
-        return len(logins) + len(repositories)
+        self._append(REPOSITORY_EVENTS_FILE, repository_json_lines(batch))
+        return count
 
     def prune(self, now: float, retention_days: int) -> int:
         """Remove events older than `retention_days` (none when it is 0 or less) from the tables, and
@@ -189,7 +183,7 @@ def serve(source: IO[bytes]) -> None:
     try:
         while (batch := _read_frame(source)) is not None:
             logins, repositories = batch
-            sink.write([_new(LoginEvent, row) for row in logins], unpacked(repositories))
+            sink.write([_new(LoginEvent, row) for row in logins], repositories)
             if time.monotonic() >= next_prune:
                 next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
                 try:
@@ -222,17 +216,6 @@ def _sqlite_file(database_url: str) -> str | None:
     if scheme not in ("sqlite", "sqlite+pysqlite") or not rest or "?" in rest:
         return None
     return rest
-
-
-def unpacked(groups: PackedGroups) -> list[RepositoryEvent]:
-    """The events `groups` hold, in time order, their durations rounded to the microsecond."""
-    events: list[RepositoryEvent] = []
-    for key, packed in groups:
-        times = array("d")
-        times.frombytes(packed)
-        events.extend(repository_events(key, times))
-    events.sort(key=_TIME)
-    return events
 
 
 def event_count(groups: PackedGroups) -> int:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import functools
 import itertools
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from dockyard.audit.model import KIND_FIELDS, RepositoryEvent, kinds_of
+from dockyard.audit.model import KIND_FIELDS, RepositoryBatch, fingerprinted
 
 #: Runs one statement with its parameters and returns its rows (none for an INSERT).
 Run = Callable[[str, Sequence[Any]], Iterable[Sequence[Any]]]
@@ -50,22 +50,20 @@ class SqliteRepositoryEvents:
         )
         self._rows = SqliteBatches("repository_events", ROW_FIELDS)
 
-    def write(self, run: Run, events: Sequence[RepositoryEvent]) -> None:
-        """Insert `events` (in the caller's transaction); every one must have its correlation id."""
-        kinds, fingerprints = kinds_of(events)
-        ids: dict[tuple[Any, ...], int] = {}
-        for fingerprint, kind in fingerprints.items():
+    def write(self, run: Run, batch: RepositoryBatch) -> None:
+        """Insert `batch` (in the caller's transaction)."""
+        fingerprints, new = fingerprinted(batch.kinds)
+        for fingerprint, kind in new.items():
             run(self._add_kind, (fingerprint, *kind))
-        for start in range(0, len(fingerprints), 500):
-            chunk = list(fingerprints)[start : start + 500]
+        ids: dict[str, int] = {}
+        for start in range(0, len(new), 500):
+            chunk = list(new)[start : start + 500]
             marks = ", ".join("?" * len(chunk))
             found = run(f"SELECT fingerprint, id FROM repository_event_kinds WHERE fingerprint IN ({marks})", chunk)
-            ids.update((fingerprints[fingerprint], kind_id) for fingerprint, kind_id in found)
-        self._rows.write(run, slim_rows(events, kinds, ids))
+            ids.update((fingerprint, kind_id) for fingerprint, kind_id in found)
+        self._rows.write(run, slim_rows(batch, [ids[fingerprint] for fingerprint in fingerprints]))
 
 
-def slim_rows(
-    events: Sequence[RepositoryEvent], kinds: Sequence[tuple[Any, ...]], ids: Mapping[tuple[Any, ...], int]
-) -> list[tuple[Any, ...]]:
-    """The `ROW_FIELDS` of each event, given its kind and the kinds' ids."""
-    return [(e[0], e[15], ids[kind], e[17]) for e, kind in zip(events, kinds, strict=True)]
+def slim_rows(batch: RepositoryBatch, kind_ids: Sequence[int]) -> list[tuple[float, float, int, str]]:
+    """The `ROW_FIELDS` of each event of `batch`, given the ids of its kinds (in the order of `batch.kinds`)."""
+    return [(time, duration, kind_ids[index], correlation_id) for time, duration, index, correlation_id in batch.rows]

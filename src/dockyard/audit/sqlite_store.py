@@ -1,4 +1,4 @@
-"""`SqliteEventStore`: what the audit sink process needs of the audit store — add a batch, prune by age —
+"""`SqliteEventStore`: what the audit sink process needs of the audit store — write a batch, prune by age —
 on a SQLite file through the standard library's driver, so the sink process stays small (no SQLAlchemy:
 about 15 MB of memory instead of 50). The schema is the metadata store's (migrations 0006 and 0007); the
 connection is set up as the metadata store sets up its own (WAL, `busy_timeout`), and writes take the
@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from dockyard.audit.model import LoginEvent, RepositoryEvent, with_ids
+from dockyard.audit.model import LoginEvent, RepositoryBatch, with_ids
 from dockyard.audit.sqlite_batches import SqliteBatches, SqliteRepositoryEvents
 
 #: Removes the kinds no repository event points at any more.
@@ -31,14 +31,14 @@ class SqliteEventStore:
         self._logins = SqliteBatches("login_events", LoginEvent._fields)
         self._repositories = SqliteRepositoryEvents()
 
-    def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> None:
-        """Insert a batch in one transaction (see `AuditStore.add`)."""
-        if not logins and not repositories:
+    def write(self, logins: Sequence[LoginEvent], repositories: RepositoryBatch) -> None:
+        """Insert a batch in one transaction (see `AuditStore.write`)."""
+        if not logins and not repositories.rows:
             return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._logins.write(self._run, with_ids(logins))
-            self._repositories.write(self._run, with_ids(repositories))
+            self._repositories.write(self._run, repositories)
         except BaseException:
             self._db.execute("ROLLBACK")
             raise

@@ -17,9 +17,12 @@ from dockyard.audit.batches import RepositoryEventWriter, TableWriter
 from dockyard.audit.model import (
     LoginEvent,
     LoginOperation,
+    RepositoryBatch,
     RepositoryEvent,
     RepositoryOperation,
     ResultType,
+    packed_groups,
+    repository_batch,
     with_ids,
 )
 from dockyard.audit.schema import login_events, repository_event_kinds, repository_event_rows, repository_events
@@ -68,15 +71,19 @@ class AuditStore:
         self._repositories = RepositoryEventWriter(engine)
 
     def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> None:
-        """Insert a batch of events in one transaction. An event whose `correlation_id` is empty is
-        given a random one (a uuid4)."""
-        if not logins and not repositories:
+        """Insert events in one transaction. An event whose `correlation_id` is empty is given a random
+        one (a uuid4)."""
+        self.write(logins, repository_batch(packed_groups(repositories)))
+
+    def write(self, logins: Sequence[LoginEvent], repositories: RepositoryBatch) -> None:
+        """Insert a batch in one transaction (the sink's form of `add`)."""
+        if not logins and not repositories.rows:
             return
         with self._writer.begin() as connection:
             if logins:
                 self._logins.write(connection, with_ids(logins))
-            if repositories:
-                self._repositories.write(connection, with_ids(repositories))
+            if repositories.rows:
+                self._repositories.write(connection, repositories)
 
     def login_events(self, query: EventQuery) -> Page[LoginEvent]:
         """Login events matching `query`, newest first."""

@@ -13,9 +13,9 @@ the loop's thread; written from a worker thread, so a busy sink slows nobody). W
 (the server stops) it sends whatever is still queued and waits for the sink to write it, so a clean
 stop loses nothing; a crash loses what was queued and not yet sent (at most about one interval's worth).
 
-Why a process: in the server's own interpreter the sink's work — about 7 µs an event, most of it in
-SQLite and the driver — competed with the request handlers for the GIL and, measured, cost a manifest
-GET a quarter of its rate. In its own process it needs no GIL of the server's; on a machine whose
+Why a process: in the server's own interpreter the sink's work — then about 7 µs an event, now about
+3 — competed with the request handlers for the GIL and, measured, cost a manifest GET a quarter of
+its rate. In its own process it needs no GIL of the server's; on a machine whose
 cores the server keeps busy it still takes their CPU (see docs/audit.md, "What it costs").
 
 Without a `database_url` (or when the sink process cannot start, or dies) batches are written in the
@@ -46,20 +46,13 @@ from dockyard.audit.model import (
     Event,
     LoginEvent,
     LoginOperation,
+    PackedGroups,
     RepositoryEvent,
     RepositoryKey,
     ResultType,
     repository_key,
 )
-from dockyard.audit.sink import (
-    PRUNE_EVERY_SECONDS,
-    EventSink,
-    PackedGroups,
-    SinkConfig,
-    SinkProcess,
-    event_count,
-    unpacked,
-)
+from dockyard.audit.sink import PRUNE_EVERY_SECONDS, EventSink, SinkConfig, SinkProcess, event_count
 from dockyard.audit.store import AuditStore
 
 log = logging.getLogger("dockyard.audit")
@@ -243,7 +236,7 @@ class AuditWriter:
         return self._write(logins, repositories)
 
     def _write(self, logins: list[LoginEvent], repositories: PackedGroups) -> int:
-        return self._sink.write(logins, unpacked(repositories))
+        return self._sink.write(logins, repositories)
 
     def _lost_process(self) -> None:
         log.exception("the audit sink process is gone; writing audit events in the server process")
