@@ -11,8 +11,8 @@ from pathlib import Path
 import anyio
 import pytest
 
-from dockyard.audit.model import LoginEvent, LoginOperation, RepositoryEvent, ResultType, to_json
-from dockyard.audit.sink import LOGIN_EVENTS_FILE, REPOSITORY_EVENTS_FILE
+from dockyard.audit.model import LoginEvent, LoginOperation, RepositoryEvent, ResultType, iso_time, to_json
+from dockyard.audit.sink import LINES_PER_WRITE, LOGIN_EVENTS_FILE, REPOSITORY_EVENTS_FILE
 from dockyard.audit.store import AuditStore, EventQuery
 from dockyard.audit.writer import AuditWriter
 from dockyard.metadata.store import MetadataStore
@@ -98,6 +98,20 @@ def test_the_json_lines_of_a_batch_are_its_events(store: AuditStore, tmp_path: P
 
     assert _lines(tmp_path, LOGIN_EVENTS_FILE) == [to_json(e) for e in logins]
     assert _lines(tmp_path, REPOSITORY_EVENTS_FILE) == [to_json(e) for e in pulls]
+
+
+def test_a_batch_larger_than_one_write_of_lines_reaches_the_file_whole_and_in_order(
+    store: AuditStore, tmp_path: Path
+) -> None:
+    writer = _writer(store, tmp_path)
+    count = LINES_PER_WRITE * 2 + 7
+    for i in range(count):
+        writer.record(repository_event(time_generated=T0 + i / 1000, caller_ip_address=f"192.0.2.{i % 3}"))
+
+    writer.flush()
+
+    times = [line["TimeGenerated"] for line in _lines(tmp_path, REPOSITORY_EVENTS_FILE)]
+    assert times == [iso_time(T0 + i / 1000) for i in range(count)]
 
 
 def test_a_flush_writes_the_database_and_the_json_lines_alike(store: AuditStore, tmp_path: Path) -> None:

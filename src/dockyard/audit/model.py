@@ -248,16 +248,17 @@ def json_lines(events: Sequence[Event]) -> str:
     return "".join(map(to_json_line, events))
 
 
-def repository_json_lines(batch: RepositoryBatch) -> str:
-    """The events of `batch` as JSON lines, in order: the constant parts of each kind's line made once,
-    then joined with each event's time (as `iso_time` gives it), duration and correlation id. An
-    f-string of parts costs a third of a `%` template of the whole line, which `%` reads anew each time."""
+def repository_json_lines(batch: RepositoryBatch, start: int = 0, stop: int | None = None) -> str:
+    """The events of `batch` (`rows[start:stop]`) as JSON lines, in order: the constant parts of each
+    kind's line made once, then joined with each event's time (as `iso_time` gives it), duration and
+    correlation id. An f-string of parts costs a third of a `%` template of the whole line, which `%`
+    reads anew each time."""
     parts = [_repository_parts(kind) for kind in batch.kinds]
     second, milliseconds, e = _iso_second, _MILLISECONDS, _escape
     return "".join(
         [
             f'{{"TimeGenerated":"{second(s)}{milliseconds[ms]}{middle}{duration!r}{before_id}{e(cid)}{tail}'
-            for t, duration, index, cid in batch.rows
+            for t, duration, index, cid in itertools.islice(batch.rows, start, stop)
             for middle, before_id, tail in (parts[index],)
             for s, ms in (divmod(round(t * 1000), 1000),)
         ]

@@ -23,7 +23,7 @@ server process instead, from a worker thread: slower for the requests, but nothi
 write is logged and its batch kept in the JSON lines only: the audit never stops the registry.
 
 One writer (and one sink process) runs in each server worker process; batches from several workers
-interleave in the files (each batch is one `O_APPEND` write) and in the tables (ordered by
+interleave in the files (each `O_APPEND` write is whole lines) and in the tables (ordered by
 `TimeGenerated` when read).
 """
 
