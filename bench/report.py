@@ -23,6 +23,8 @@ CLIENT_BOUND = 0.85  # share of one core above which a single-threaded load gene
 TIMES = "\u00d7"  # the multiplication sign of ratios
 SAME_CEILING = 0.10  # nginx and the reference within this of each other: a shared ceiling
 OTHER_BUSY = 0.25  # cores used by the rest of the machine above which a figure is flagged
+#: The cell of a figure whose two servers alternate several times a round: their ratio run by run.
+PAIRED = "paired"
 
 
 @dataclasses.dataclass
@@ -40,8 +42,30 @@ class Cell:
 
 
 def summarize(figure: Figure, outcomes: dict[str, list[Outcome]], cores: int) -> dict[str, Cell]:
-    """Median cell for each server that took part in `figure`."""
-    return {key: _cell(figure, outcomes.get(key, []), cores) for key in figure.servers}
+    """Median cell for each server that took part in `figure`, and the `PAIRED` cell of a figure whose
+    servers alternate several times a round."""
+    cells = {key: _cell(figure, outcomes.get(key, []), cores) for key in figure.servers}
+    if figure.passes > 1 and len(figure.servers) == 2:
+        cells[PAIRED] = _paired(figure, outcomes)
+    return cells
+
+
+def _paired(figure: Figure, outcomes: dict[str, list[Outcome]]) -> Cell:
+    """The first server's main value over the second's, run by run — their i-th runs were back to back —
+    as the median ("ratio") and quartiles ("low", "high") of those ratios. Back-to-back runs share the
+    machine's drift, which on a shared VM moves single runs by ±10 % and more between rounds."""
+    main = _main_metric(figure)
+    mine, theirs = (outcomes.get(key, []) for key in figure.servers)
+    ratios = sorted(
+        a.values[main] / b.values[main]
+        for a, b in zip(mine, theirs, strict=False)
+        if isinstance(a, Sample) and isinstance(b, Sample) and b.values[main]
+    )
+    if not ratios:
+        return Cell(failure="no pair of runs to compare")
+    low, _, high = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+    values = {"ratio": statistics.median(ratios), "low": low, "high": high}
+    return Cell(values=values, rounds=len(ratios), spread=(high - low) / values["ratio"])
 
 
 def _cell(figure: Figure, outcomes: list[Outcome], cores: int) -> Cell:
@@ -91,7 +115,16 @@ def notes_for(figure: Figure, cells: dict[str, Cell], outcomes: dict[str, list[O
         problems = {p for o in outcomes.get(key, []) if isinstance(o, Sample) for p in o.problems}
         notes += [f"{key}: {p}" for p in sorted(problems)[:3]]
     main = _main_metric(figure)
-    notes += [_extra_column(key, cell, main) for key, cell in cells.items() if key not in COLUMNS and cell.values]
+    extra = [key for key, cell in cells.items() if key not in (*COLUMNS, PAIRED) and cell.values]
+    notes += [_extra_column(key, cells[key], main) for key in extra]
+    paired = cells.get(PAIRED)
+    if paired and paired.values:
+        mine, theirs = figure.servers
+        v = paired.values
+        notes.append(
+            f"{mine} / {theirs} run by run ({paired.rounds} back-to-back pairs): median {v['ratio']:.2f}{TIMES}, "
+            f"middle half {v['low']:.2f} to {v['high']:.2f}{TIMES}."
+        )
     ref, nginx = cells.get("reference"), cells.get("nginx")
     if figure.kind == "throughput" and ref and nginx and ref.values and nginx.values:
         a, b = ref.values[main], nginx.values[main]
