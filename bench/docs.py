@@ -53,7 +53,9 @@ _METHOD = """\
 - **Auditing on / off** (issue 5): a sixth server, open Dockyard with `DOCKYARD_AUDIT_ENABLED=false`, is
   seeded like the others; the `auditing on` figures run `wrk` on the manifest GET against it and against the
   open Dockyard (auditing on, the default: every GET queues a repository event, which the audit sink
-  process writes to the metadata store and to JSON lines), alternating their order three times a round.
+  process writes to the metadata store and to JSON lines), alternating their order five times a round.
+  The target is the median of the ratios of back-to-back runs (auditing on over off), not the ratio of
+  each server's median: single runs here move by ±10 % and more, and back-to-back runs move together.
 - **Small blobs**: one connection pushes 1,000 fresh random 4 KiB blobs (`POST`, `PUT ?digest=`) and
   reads each back (`GET`); round trips per second, p50/p99 per round trip. **Listing**: the open
   registries also get 10,000 more repositories (one small image each, blobs mounted from the seed)
@@ -90,17 +92,18 @@ for the figures); whether a target is met in this run is in the Targets table ab
   16 and 64 connections the same code is far past 3{x}. Closing it: a lighter ASGI path for manifest
   GETs, as for blobs.
 - **Auditing on / off (goal 0.95{x}).** What the audit costs the server's own process is small: a pull
-  queues its key (shared by the client's pulls) and two numbers, about a microsecond and a half of a
-  35 µs in-process request (measured by calling the application directly, audit on and off). The rest
-  is the sink process's work, about 7 µs of CPU an event (unpacking with correlation ids, the slim row
-  and its kind, the WAL checkpoints, the JSON line), and on this two-vCPU machine that CPU comes out of
-  the server's: the audited server's p99 at 16 connections doubles while the sink writes a batch, and a
-  lower CPU priority for the sink (`nice 19`, `SCHED_IDLE`) changes neither the p99 nor the ratio.
-  Measured with parts switched off: the sink reading and discarding its batches, 0.89 to 0.94; nothing
-  queued at all, 0.97. One run's spread is about ±10 % here (hence three alternations a round for these
-  two figures), so the parts cannot be told apart more finely than that. Closing it: still less work
-  per event in the sink (JSON lines formatted once per kind, no event objects between the pipe and the
-  insert), or a core the server does not need.
+  queues its key (shared by the client's pulls) and two numbers, about 1.5 to 2 µs of a 35 µs in-process
+  request (measured by calling the application directly, audit on and off). The rest is the sink
+  process's work, about 3 µs of CPU an event (it was 7 before the sink stopped building whole events:
+  kinds fingerprinted once a batch, light rows, JSON lines from each kind's constant parts, 500 at a
+  time), which runs on the other vCPU and still slows the server's: the lowest CPU priority for the sink
+  (`SCHED_IDLE`, tried) changes nothing, and a sink writing its batches to a database file of its own
+  (tried) neither, so it is the machine's shared caches and host, not the guest's scheduler or SQLite's
+  locks. Measured with parts switched off (15 pairs each; a pair's ratio moves by ±5 % or more): the
+  queue filled but never sent, 0.97{x} at 16 and 64 connections; nothing queued at all, 0.92 and 0.96.
+  The audited server's p99 at 16 connections stays about 1.5 ms above the other's. Closing it: less CPU
+  an event in the sink still (a native formatter for the lines and rows), or a core the server does not
+  need.
 """
 
 
