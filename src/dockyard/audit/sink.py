@@ -1,7 +1,8 @@
 """Where batches of events end up, and the process that puts them there.
 
 `EventSink` writes a batch — one transaction in the metadata store, then its JSON lines, up to
-`LINES_PER_WRITE` in each `write()` — and prunes what retention no longer keeps, in the tables and in the rotated files.
+`LINES_PER_WRITE` in each `write()` — and prunes what retention no longer keeps, in the tables and in
+the rotated files.
 
 `SinkProcess` is a child process (`python -m dockyard.audit.sink`) running an `EventSink`. A server
 hands it each batch through a pipe and goes on: the database work, which costs several times what
