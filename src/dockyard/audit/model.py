@@ -290,8 +290,7 @@ def new_ids(count: int) -> list[str]:
 
 
 def _members(names: Sequence[str]) -> str:
-    specs = {"size": "%d", "duration_ms": "%r"}
-    return ",".join(f"{json.dumps(COLUMNS[name])}:{specs.get(name, '%s')}" for name in names)
+    return ",".join(f"{json.dumps(COLUMNS[name])}:{'%r' if name == 'duration_ms' else '%s'}" for name in names)
 
 
 def _repository_parts(kind: Sequence[Any]) -> tuple[str, str, str]:

@@ -11,8 +11,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from dockyard.audit.model import LoginEvent, RepositoryBatch, with_ids
-from dockyard.audit.sqlite_batches import SqliteBatches, SqliteRepositoryEvents
+from dockyard.audit.batches import RepositoryEventInserts, TableInserts
+from dockyard.audit.model import LoginEvent, RepositoryBatch
 
 #: Removes the kinds no repository event points at any more.
 PRUNE_KINDS = (
@@ -28,16 +28,17 @@ class SqliteEventStore:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
             self._db.execute(f"PRAGMA {pragma}")
-        self._logins = SqliteBatches("login_events", LoginEvent._fields)
-        self._repositories = SqliteRepositoryEvents()
+        self._logins = TableInserts("login_events", LoginEvent._fields)
+        self._repositories = RepositoryEventInserts()
 
     def write(self, logins: Sequence[LoginEvent], repositories: RepositoryBatch) -> None:
-        """Insert a batch in one transaction (see `AuditStore.write`)."""
+        """Insert a batch in one transaction (see `AuditStore.write`); every login event must have its
+        correlation id."""
         if not logins and not repositories.rows:
             return
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            self._logins.write(self._run, with_ids(logins))
+            self._logins.write(self._run, logins)
             self._repositories.write(self._run, repositories)
         except BaseException:
             self._db.execute("ROLLBACK")

@@ -1,19 +1,20 @@
 """`AuditStore`: login and repository events in the metadata store — batch inserts, filtered queries
 newest first with paging by cursor, and pruning by age.
 
-Batches are written by `batches`, which is built for cost: the audit inserts one row per audited
-request. Repository events are stored in two parts (see `schema`) and read back whole.
+Batches are written by `batches`, which is built for cost (the audit inserts one row per audited
+request), through the engine's connection. Repository events are stored in two parts (see `schema`) and
+read back whole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, FromClause, and_, delete, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, FromClause, and_, delete, or_, select
 
-from dockyard.audit.batches import RepositoryEventWriter, TableWriter
+from dockyard.audit.batches import RepositoryEventInserts, Run, TableInserts
 from dockyard.audit.model import (
     LoginEvent,
     LoginOperation,
@@ -67,23 +68,23 @@ class AuditStore:
         self._engine = engine
         # On the metadata store's SQLite engine this makes writes `BEGIN IMMEDIATE` (no lock-upgrade deadlocks).
         self._writer = engine.execution_options(dockyard_write=True)
-        self._logins = TableWriter(engine, login_events, LoginEvent._fields)
-        self._repositories = RepositoryEventWriter(engine)
+        self._logins = TableInserts(login_events.name, LoginEvent._fields)
+        self._repositories = RepositoryEventInserts()
 
     def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> None:
         """Insert events in one transaction. An event whose `correlation_id` is empty is given a random
         one (a uuid4)."""
-        self.write(logins, repository_batch(packed_groups(repositories)))
+        self.write(with_ids(logins), repository_batch(packed_groups(repositories)))
 
     def write(self, logins: Sequence[LoginEvent], repositories: RepositoryBatch) -> None:
-        """Insert a batch in one transaction (the sink's form of `add`)."""
+        """Insert a batch in one transaction (the sink's form of `add`); every login event must have its
+        correlation id."""
         if not logins and not repositories.rows:
             return
         with self._writer.begin() as connection:
-            if logins:
-                self._logins.write(connection, with_ids(logins))
-            if repositories.rows:
-                self._repositories.write(connection, repositories)
+            run = _runner(connection)
+            self._logins.write(run, logins)
+            self._repositories.write(run, repositories)
 
     def login_events(self, query: EventQuery) -> Page[LoginEvent]:
         """Login events matching `query`, newest first."""
@@ -189,3 +190,15 @@ def _repository_event(row: Any) -> RepositoryEvent:
     fields["result_type"] = ResultType(fields["result_type"])
     fields["operation_name"] = RepositoryOperation(fields["operation_name"])
     return RepositoryEvent(**fields)
+
+
+def _runner(connection: Connection) -> Run:
+    """`batches`' statements on `connection`: their qmark parameters as the driver's own (`%s` for
+    PostgreSQL's drivers, which take `format` or `pyformat`)."""
+    qmark = connection.dialect.paramstyle == "qmark"
+
+    def run(sql: str, parameters: Sequence[Any]) -> Iterable[Sequence[Any]]:
+        result = connection.exec_driver_sql(sql if qmark else sql.replace("?", "%s"), tuple(parameters))
+        return result.all() if result.returns_rows else ()
+
+    return run
