@@ -51,15 +51,17 @@ _METHOD = """\
   the same, add 9,900 assignments to groups they are not in, and are timed interleaved.
   `python -m bench.decide` runs this part alone.
 - **Auditing on / off** (issue 5): a sixth server, open Dockyard with `DOCKYARD_AUDIT_ENABLED=false`, is
-  seeded like the others; the `auditing on` figures run `wrk` on the manifest GET against it and against the
+  seeded like the open Dockyard, the listing figures' 10,000 repositories included, so that the two differ
+  in the audit alone; the `auditing on` figures run `wrk` on the manifest GET against it and against the
   open Dockyard (auditing on, the default: every GET queues a repository event, which the audit sink
   process writes to the metadata store and to JSON lines), alternating their order five times a round.
   The target is the median of the ratios of back-to-back runs (auditing on over off), not the ratio of
   each server's median: single runs here move by ±10 % and more, and back-to-back runs move together.
 - **Small blobs**: one connection pushes 1,000 fresh random 4 KiB blobs (`POST`, `PUT ?digest=`) and
   reads each back (`GET`); round trips per second, p50/p99 per round trip. **Listing**: the open
-  registries also get 10,000 more repositories (one small image each, blobs mounted from the seed)
-  before the runs; `wrk` at 16 connections on `GET /v2/_catalog?n=100` and on the seed's tags list.
+  registries (and Dockyard with auditing off) also get 10,000 more repositories (one small image each,
+  blobs mounted from the seed) before the runs; `wrk` at 16 connections on `GET /v2/_catalog?n=100` and
+  on the seed's tags list.
 - **Targets** are those of issues 8, 4 and 5; cross-figure ratios (Dockyard bearer over Dockyard open, over the
   reference open) divide medians of figures measured in the same rounds.
 - **Server CPU** is user + system time of the server's whole process tree (from /proc) over the run,
@@ -91,22 +93,20 @@ for the figures); whether a target is met in this run is in the Targets table ab
   Dockyard's floor is granian's hand-off to the Python thread and back plus the Starlette stack; at
   16 and 64 connections the same code is far past 3{x}. Closing it: a lighter ASGI path for manifest
   GETs, as for blobs.
-- **Auditing on / off (goal 0.95{x}).** What the audit costs the server's own process is small: a pull
-  queues its key (shared by the client's pulls) and two numbers, about 1.5 to 2 µs of a 35 µs in-process
-  request (measured by calling the application directly, audit on and off). The rest is the sink
-  process's work, about 3 µs of CPU an event (it was 7 before the sink stopped building whole events:
-  kinds fingerprinted once a batch, light rows, JSON lines from each kind's constant parts, 500 at a
-  time), which runs on the other vCPU and still slows the server's: the lowest CPU priority for the sink
-  (`SCHED_IDLE`, tried) changes nothing, and a sink writing its batches to a database file of its own
-  (tried) neither, so it is the machine's shared caches and host, not the guest's scheduler or SQLite's
-  locks. Measured in back-to-back pairs (15 each, 16 / 64 connections): both servers audited (A/A),
-  0.98 / 1.00{x}, middle half 0.96 to 1.02 — the method is fair and the gap real; the sink reading and
-  discarding its batches, 0.89 / 0.95{x}, with the audited p99 back to the other's (the sink's work is
-  what raises the p99 by about 1.5 ms at 16 connections); the queue filled but never sent, 0.97 / 0.97{x};
-  nothing queued at all, 0.92 / 0.96{x}. So the rate is lost as much on the server's side (queueing,
-  sending) as to the sink, and the parts cannot be told apart more finely here. Closing it: a pull's
-  record and the batch's way down the pipe at no cost in the worker's interpreter (a native queue), less
-  CPU an event in the sink (a native formatter), or a core the server does not need.
+- **Auditing on / off (goal 0.95{x}).** Until 2026-11-27 the pair was not like for like: the audited server
+  held the listing figures' 10,000 repositories and the other did not, and they alone cost a manifest GET
+  about 5 % (same session, 8 back-to-back pairs each: 0.88{x} with them on the audited side only, 0.99{x} on
+  the other side only, 0.95{x} on both); both hold them now. The pairing itself is fair: both servers
+  audited, 0.98 / 1.00{x} (15 pairs, 16 / 64 connections). What the audit itself costs, as CPU per request
+  of each thread under the same `wrk` load (10 rounds, servers in turn, two of each kind where it mattered):
+  the worker's main thread, the bottleneck, spends about 4 to 6 µs more per audited GET (of about 80), and
+  the sink process about 3.5 µs of the other vCPU. Batches never sent, or sent to a sink that discards
+  them, leave the main thread's share as it is; a server whose pulls return before queueing spends about
+  1.7 µs more than one with the audit off (0.96{x}). So most of it is queueing a pull, which under load
+  costs the main thread three or four times what it costs timed alone (about 1 µs; a shorter key, tried,
+  halved that and changed nothing under load). Closing it: no per-request work in the worker's
+  interpreter at all (a native queue fed where the response is sent), and less CPU an event in the sink
+  (a native formatter), or a core the server does not need.
 """
 
 
