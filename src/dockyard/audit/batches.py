@@ -59,8 +59,9 @@ class RepositoryEventInserts:
         for fingerprint, kind in new.items():
             run(self._add_kind, (fingerprint, *kind))
         ids: dict[str, int] = {}
-        for start in range(0, len(new), 500):
-            chunk = list(new)[start : start + 500]
+        distinct = list(new)
+        for start in range(0, len(distinct), 500):
+            chunk = distinct[start : start + 500]
             marks = ", ".join("?" * len(chunk))
             found = run(f"SELECT fingerprint, id FROM repository_event_kinds WHERE fingerprint IN ({marks})", chunk)
             ids.update((fingerprint, kind_id) for fingerprint, kind_id in found)
