@@ -100,15 +100,18 @@ for the figures); whether a target is met in this run is in the Targets table ab
   audited, 0.98 / 1.00{x} (15 pairs, 16 / 64 connections). What the audit itself costs, as CPU per request
   of each thread under the same `wrk` load (10 rounds, servers in turn, two of each kind where it mattered):
   the worker's main thread, the bottleneck, spends about 4 to 6 µs more per audited GET (of about 80), and
-  the sink process about 3.5 µs of the other vCPU. Batches never sent, or sent to a sink that discards
-  them, leave the main thread's share as it is; a server whose pulls return before queueing keeps 0.96 and
-  1.05{x} of the rate of one with the audit off (two runs). So most of it is queueing a pull, which under load
-  costs the main thread three or four times what it costs timed alone (about 1 µs; a shorter key, tried,
-  halved that and changed nothing under load). The cost grows with the machine's load: with six servers up
-  on a busier host, three audited servers against three with it off gave 0.85 to 0.89{x} (main thread
-  +8 to 13 µs a GET), servers of one kind agreeing within 2 %. Closing it: no per-request work in the worker's
-  interpreter at all (a native queue fed where the response is sent), and less CPU an event in the sink
-  (a native formatter), or a core the server does not need.
+  the sink process about 3.5 µs of the other vCPU. Batches never sent, or sent to a sink that discards them,
+  leave the main thread's share as it is; a server whose pulls return before queueing keeps 0.96 and 1.05{x}
+  of the rate of one with the audit off (two runs). Taken apart step by step (2026-11-27, 8 pairs each
+  against a server with the audit off): recording nothing 1.0{x}, building the key 0.98{x}, looking it up
+  0.98{x}, queueing without sending 0.95{x}, the whole audit 0.90 to 0.93{x} (five runs). So about half is
+  queueing a pull, which under load costs the main thread three or four times what it costs timed alone
+  (about 1 µs; a shorter key, tried, halved that and changed nothing under load), and half the sink's CPU
+  taken from the two cores the server and `wrk` share (p99 +1 ms while it writes). The cost grows with the
+  machine's load: with six servers up on a busier host, three audited servers against three with it off gave
+  0.85 to 0.89{x} (main thread +8 to 13 µs a GET), servers of one kind agreeing within 2 %. Closing it: no
+  per-request work in the worker's interpreter at all (a native queue fed where the response is sent), and
+  less CPU an event in the sink (a native formatter), or a core the server does not need.
 """
 
 
