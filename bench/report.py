@@ -20,6 +20,7 @@ from bench.load import Sample
 Outcome = Sample | str  # a sample, or why that run failed
 Results = dict[str, dict[str, list[Outcome]]]  # figure key -> server key -> one outcome per round
 CLIENT_BOUND = 0.85  # share of one core above which a single-threaded load generator is the limit
+Footprint = dict[str, dict[str, float]]  # server key -> start-up s, idle and peak RSS MB
 TIMES = "\u00d7"  # the multiplication sign of ratios
 SAME_CEILING = 0.10  # nginx and the reference within this of each other: a shared ceiling
 OTHER_BUSY = 0.25  # cores used by the rest of the machine above which a figure is flagged
@@ -281,12 +282,12 @@ def write_json(path: Path, document: dict[str, object]) -> None:
     os.replace(tmp, path)
 
 
-def footprint_cells(footprint: dict[str, dict[str, float]]) -> dict[str, Cell]:
+def footprint_cells(footprint: Footprint) -> dict[str, Cell]:
     """Start-up time and resident memory of each server, as cells the targets can read."""
     return {key: Cell(values=dict(values), rounds=1) for key, values in footprint.items()}
 
 
-def footprint_table(footprint: dict[str, dict[str, float]]) -> str:
+def footprint_table(footprint: Footprint) -> str:
     """Markdown: start-up time, idle RSS and peak RSS of each server's whole process tree."""
     lines = ["| Server | start-up, s | idle RSS, MB | peak RSS, MB |", "|---|---:|---:|---:|"]
     for key, values in footprint.items():

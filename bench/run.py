@@ -24,6 +24,7 @@ import signal
 import tempfile
 import time
 from types import FrameType
+from typing import cast
 
 from bench import decide as decide_bench
 from bench import docs, environment, load, registry, report, servers, targets
@@ -263,7 +264,8 @@ def _finish(
     cores = os.cpu_count() or 1
     summary = {f.key: report.summarize(f, results[f.key], cores) for f in figures}
     summary.update(decide_bench.summary(timings))
-    summary["footprint"] = report.footprint_cells(meta.get("footprint", {}))
+    footprint = cast(report.Footprint, meta.get("footprint", {}))
+    summary["footprint"] = report.footprint_cells(footprint)
     notes = {f.key: report.notes_for(f, summary[f.key], results[f.key]) for f in figures}
     unavailable = {k: "unavailable" for k, v in status.items() if v != "ok"}
     meta["machine"] = environment.machine()
@@ -273,7 +275,7 @@ def _finish(
     table = report.main_table(figures, summary, unavailable)
     cpu = report.cpu_table(figures, summary)
     decisions = "\n\n".join([decide_bench.table(timings), *decide_bench.verdicts(timings)]) if timings else ""
-    footprint = report.footprint_table(meta.get("footprint", {}))
+    footprint_text = report.footprint_table(footprint)
     goals = targets.all_targets()
     goals_table = targets.table(goals, summary)
     print(table)
@@ -282,7 +284,7 @@ def _finish(
     print()
     print(cpu)
     print()
-    print(footprint)
+    print(footprint_text)
     print()
     print(decisions)
     for key, lines in notes.items():
@@ -306,7 +308,7 @@ def _finish(
         "decide": decide_bench.as_json(timings),
     }
     report.write_json(REPO_ROOT / "bench" / "results" / f"{day}.json", document)
-    text = docs.render(table, goals_table, cpu, notes, meta, decisions, footprint)
+    text = docs.render(table, goals_table, cpu, notes, meta, decisions, footprint_text)
     (REPO_ROOT / "docs").mkdir(exist_ok=True)
     (REPO_ROOT / "docs" / "performance.md").write_text(text)
     _log(f"wrote bench/results/{day}.json and docs/performance.md ({meta['elapsed_s']} s)")
