@@ -104,7 +104,7 @@ for the figures); whether a target is met in this run is in the Targets table ab
   leave the main thread's share as it is; a server whose pulls return before queueing keeps 0.96 and 1.05{x}
   of the rate of one with the audit off (two runs). Taken apart step by step (2026-11-27, 8 pairs each
   against a server with the audit off): recording nothing 1.0{x}, building the key 0.98{x}, looking it up
-  0.98{x}, queueing without sending 0.95{x}, the whole audit 0.90 to 0.93{x} (five runs). So about half is
+  0.98{x}, queueing without sending 0.95{x}, the whole audit 0.90 to 0.93{x} (six runs). So about half is
   queueing a pull, which under load costs the main thread three or four times what it costs timed alone
   (about 1 µs; a shorter key, tried, halved that and changed nothing under load), and half the sink's CPU
   taken from the two cores the server and `wrk` share (p99 +1 ms while it writes). The cost grows with the
