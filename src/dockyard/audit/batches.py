@@ -1,9 +1,9 @@
 """Batches of events into their tables as multi-row `INSERT … VALUES (…), (…)` statements of up to 500
 rows: on SQLite a third cheaper an event than `executemany`, which steps one statement per row.
 
-Plain SQL that SQLite and PostgreSQL both take, with qmark (`?`) parameters, run through a `Run`: the
-audit sink process runs it with the standard library's `sqlite3` (no SQLAlchemy there), `AuditStore`
-through its engine's connection.
+Plain SQL that SQLite and PostgreSQL both take, written with the driver's own placeholder (`?` for
+`sqlite3`, `%s` for PostgreSQL's drivers) and run through a `Run`: the audit sink process runs it with
+the standard library's `sqlite3` (no SQLAlchemy there), `AuditStore` through its engine's connection.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ ROW_FIELDS = ("time_generated", "duration_ms", "kind_id", "correlation_id")
 
 
 class TableInserts:
-    """The statements that insert batches of rows into `table`."""
+    """The statements that insert batches of rows into `table`, `mark` the driver's placeholder."""
 
-    def __init__(self, table: str, fields: Sequence[str]) -> None:
+    def __init__(self, table: str, fields: Sequence[str], mark: str = "?") -> None:
         self._head = f"INSERT INTO {table} ({', '.join(fields)}) VALUES "
-        self._row = "(" + ", ".join("?" * len(fields)) + ")"
+        self._row = "(" + ", ".join([mark] * len(fields)) + ")"
         self._rows = min(500, _MAX_PARAMETERS // len(fields))
 
     def write(self, run: Run, rows: Sequence[Sequence[Any]]) -> None:
@@ -45,13 +45,14 @@ class TableInserts:
 class RepositoryEventInserts:
     """Repository events into their two tables: each kind once (added if new), a slim row per event."""
 
-    def __init__(self) -> None:
+    def __init__(self, mark: str = "?") -> None:
         fields = ("fingerprint", *KIND_FIELDS)
+        self._mark = mark
         self._add_kind = (
-            f"INSERT INTO repository_event_kinds ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))}) "
+            f"INSERT INTO repository_event_kinds ({', '.join(fields)}) VALUES ({', '.join([mark] * len(fields))}) "
             "ON CONFLICT (fingerprint) DO NOTHING"
         )
-        self._rows = TableInserts("repository_events", ROW_FIELDS)
+        self._rows = TableInserts("repository_events", ROW_FIELDS, mark)
 
     def write(self, run: Run, batch: RepositoryBatch) -> None:
         """Insert `batch` (in the caller's transaction)."""
@@ -62,7 +63,7 @@ class RepositoryEventInserts:
         distinct = list(new)
         for start in range(0, len(distinct), 500):
             chunk = distinct[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
+            marks = ", ".join([self._mark] * len(chunk))
             found = run(f"SELECT fingerprint, id FROM repository_event_kinds WHERE fingerprint IN ({marks})", chunk)
             ids.update((fingerprint, kind_id) for fingerprint, kind_id in found)
         self._rows.write(run, slim_rows(batch, [ids[fingerprint] for fingerprint in fingerprints]))

@@ -68,8 +68,9 @@ class AuditStore:
         self._engine = engine
         # On the metadata store's SQLite engine this makes writes `BEGIN IMMEDIATE` (no lock-upgrade deadlocks).
         self._writer = engine.execution_options(dockyard_write=True)
-        self._logins = TableInserts(login_events.name, LoginEvent._fields)
-        self._repositories = RepositoryEventInserts()
+        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"  # PostgreSQL's drivers: format or pyformat
+        self._logins = TableInserts(login_events.name, LoginEvent._fields, mark)
+        self._repositories = RepositoryEventInserts(mark)
 
     def add(self, logins: Sequence[LoginEvent], repositories: Sequence[RepositoryEvent]) -> None:
         """Insert events in one transaction. An event whose `correlation_id` is empty is given a random
@@ -193,12 +194,10 @@ def _repository_event(row: Any) -> RepositoryEvent:
 
 
 def _runner(connection: Connection) -> Run:
-    """`batches`' statements on `connection`: their qmark parameters as the driver's own (`%s` for
-    PostgreSQL's drivers, which take `format` or `pyformat`)."""
-    qmark = connection.dialect.paramstyle == "qmark"
+    """`batches`' statements on `connection`, straight to its driver."""
 
     def run(sql: str, parameters: Sequence[Any]) -> Iterable[Sequence[Any]]:
-        result = connection.exec_driver_sql(sql if qmark else sql.replace("?", "%s"), tuple(parameters))
+        result = connection.exec_driver_sql(sql, tuple(parameters))
         return result.all() if result.returns_rows else ()
 
     return run
